@@ -1,0 +1,58 @@
+from django.contrib import admin
+
+from .models import (
+    ComplianceExemption,
+    Meeting,
+    MeetingAttachment,
+    MeetingAttendance,
+    MeetingFrequencyRule,
+    PartyOrganization,
+    Unit,
+)
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "parent", "sort_order"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+
+
+@admin.register(PartyOrganization)
+class PartyOrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "parent", "founded_on", "sort_order"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+
+
+class MeetingAttendanceInline(admin.TabularInline):
+    model = MeetingAttendance
+    extra = 0
+    autocomplete_fields = ["person"]
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ["held_on", "organization", "kind", "topic", "is_late_entry", "recorded_at"]
+    list_filter = ["kind", "is_late_entry", "organization"]
+    search_fields = ["topic"]
+    date_hierarchy = "held_on"
+    inlines = [MeetingAttendanceInline]
+    readonly_fields = ["is_late_entry", "recorded_by", "recorded_at", "updated_at"]
+
+
+@admin.register(MeetingAttachment)
+class MeetingAttachmentAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "meeting", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = ["token", "sha256", "size", "content_type", "uploaded_by", "uploaded_at"]
+
+
+@admin.register(MeetingFrequencyRule)
+class MeetingFrequencyRuleAdmin(admin.ModelAdmin):
+    list_display = ["kind", "period", "min_count", "organization"]
+    list_filter = ["kind", "period"]
+
+
+@admin.register(ComplianceExemption)
+class ComplianceExemptionAdmin(admin.ModelAdmin):
+    list_display = ["organization", "kind", "starts_on", "ends_on", "reason"]

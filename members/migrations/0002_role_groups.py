@@ -1,0 +1,16 @@
+"""One Django group per role of DOMAIN.md §1."""
+
+from django.db import migrations
+
+ROLES = ["staff", "unit_head", "leader", "principal_leader", "org_officer", "branch_secretary", "system_admin"]
+
+
+def create_groups(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("members", "0001_initial"), ("auth", "0012_alter_user_first_name_max_length")]
+    operations = [migrations.RunPython(create_groups, migrations.RunPython.noop)]

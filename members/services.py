@@ -1,0 +1,51 @@
+"""Writes about people and their roles. Roles are Django groups (DOMAIN.md §1); scope comes from assignments."""
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from branches.models import PartyOrganization, Unit
+from core.audit import audit_record
+from core.models import User
+from core.roles import Role
+
+from .models import RoleAssignment
+
+
+def role_groups_ensure() -> dict[str, Group]:
+    return {role.value: Group.objects.get_or_create(name=role.value)[0] for role in Role}
+
+
+def role_assignment_sync_groups(*, user: User) -> None:
+    """A user is in the group of each role they hold (staff when a person is linked), and in no other."""
+    groups = role_groups_ensure()
+    held = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    if hasattr(user, "person"):
+        held.add(Role.STAFF.value)
+    user.groups.remove(*[g for code, g in groups.items() if code not in held])
+    user.groups.add(*[g for code, g in groups.items() if code in held])
+    if not user.is_staff and Role.SYSTEM_ADMIN.value in held:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+
+
+@transaction.atomic
+def role_assign(
+    *,
+    user: User,
+    role: str,
+    unit: Unit | None = None,
+    organization: PartyOrganization | None = None,
+    by: User | None = None,
+) -> RoleAssignment:
+    assignment, created = RoleAssignment.objects.get_or_create(
+        user=user, role=role, unit=unit, organization=organization
+    )
+    role_assignment_sync_groups(user=user)
+    if created:
+        audit_record(
+            actor=by,
+            action="role.assign",
+            obj=assignment,
+            summary=f"{user.get_username()} {assignment.get_role_display()} {unit or organization or ''}",
+        )
+    return assignment
