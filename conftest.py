@@ -13,6 +13,7 @@ import pytest
 
 from branches.models import PartyOrganization, Unit
 from core.roles import Role
+from members.models import Gender
 from members.services import role_assign
 from tests.factories import MembershipFactory, PersonFactory, UserFactory
 
@@ -69,7 +70,13 @@ def personas(org):
     olga, olga_p = _person("olga", "欧阳静", org.office, org.branch_1)
     sam, sam_p = _person("sam", "孙明", org.office, org.branch_1)
     wang, wang_p = _person(
-        "wang", "王芳", org.publicity, org.branch_2, id_number="110101198805052226", phone="13900002222"
+        "wang",
+        "王芳",
+        org.publicity,
+        org.branch_2,
+        id_number="110101198805052226",
+        phone="13900002222",
+        gender=Gender.FEMALE,
     )
     chief, chief_p = _person("chief", "赵书记", org.office)
     role_assign(user=bob, role=Role.UNIT_HEAD, unit=org.office)
@@ -85,7 +92,5 @@ def personas(org):
         sam=sam,
         wang=wang,
         chief=chief,
-        people=SimpleNamespace(
-            alice=alice_p, bob=bob_p, lin=lin_p, olga=olga_p, sam=sam_p, wang=wang_p, chief=chief_p
-        ),
+        people=SimpleNamespace(alice=alice_p, bob=bob_p, lin=lin_p, olga=olga_p, sam=sam_p, wang=wang_p, chief=chief_p),
     )

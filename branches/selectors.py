@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.models import PARTY_MEMBER_STAGES
 from members.scopes import scope_for
@@ -105,14 +106,18 @@ def periods_of_year(year: int, period: str) -> list[Period]:
             datetime.date(year + 1, 1, 1) if last_month == 12 else datetime.date(year, last_month + 1, 1)
         ) - datetime.timedelta(days=1)
         index = (first_month - 1) // months + 1
-        label = {
-            1: f"{first_month}月",
-            3: f"第{'一二三四'[index - 1]}季度",
-            6: "上半年" if index == 1 else "下半年",
-            12: "全年",
-        }[months]
-        result.append(Period(label=label, start=start, end=end, months=months))
+        result.append(Period(label=_period_label(months, index), start=start, end=end, months=months))
     return result
+
+
+def _period_label(months: int, index: int) -> str:
+    if months == 1:
+        return _("%(n)d月") % {"n": index}
+    if months == 3:
+        return _("第%(n)s季度") % {"n": "一二三四"[index - 1]}
+    if months == 6:
+        return _("上半年") if index == 1 else _("下半年")
+    return _("全年")
 
 
 class CellStatus:
@@ -124,11 +129,11 @@ class CellStatus:
 
 
 STATUS_LABELS = {
-    CellStatus.OK: "达标",
-    CellStatus.SHORT: "未达标",
-    CellStatus.PENDING: "进行中",
-    CellStatus.EXEMPT: "豁免",
-    CellStatus.FUTURE: "未开始",
+    CellStatus.OK: gettext_lazy("达标"),
+    CellStatus.SHORT: gettext_lazy("未达标"),
+    CellStatus.PENDING: gettext_lazy("进行中"),
+    CellStatus.EXEMPT: gettext_lazy("豁免"),
+    CellStatus.FUTURE: gettext_lazy("未开始"),
 }
 
 
@@ -155,7 +160,7 @@ class ComplianceCell:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return str(STATUS_LABELS[self.status])
 
 
 @dataclass

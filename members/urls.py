@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import roster_views, views
 
 app_name = "members"
 
@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.person_list, name="list"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("statistics/", views.structure_statistics, name="statistics"),
+    path("import/", roster_views.roster_import, name="import"),
+    path("import/template.xlsx", roster_views.roster_template, name="import_template"),
 ]

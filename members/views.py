@@ -10,12 +10,11 @@ from . import selectors
 from .forms import PersonFilterForm, StatisticsForm
 from .models import Person
 from .permissions import can_import_roster, can_see_identifiers, mask_id_number, mask_phone
+from .roster import HEADERS as ROSTER_HEADERS
 from .scopes import scope_for
 
-PERSON_EXPORT_HEADERS = [
-    "姓名", "性别", "民族", "出生日期", "学历", "身份证号", "手机号", "部门", "职务", "职级", "在职状态",
-    "政治面貌", "入党日期", "转正日期", "所在支部", "党小组",
-]  # fmt: skip
+# The export has the roster template's columns, so an exported list can be edited and imported again.
+PERSON_EXPORT_HEADERS = ROSTER_HEADERS
 
 
 def shown_identifiers(scope, person: Person) -> tuple[str, str]:
