@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,12 +34,16 @@ class AttendanceEntry:
     absence_reason: str = ""
 
 
-def meeting_participants(organization: PartyOrganization) -> list[Person]:
-    """Who is expected at a meeting of the organisation: the party members of a branch, or of a group;
-    for a higher organisation, the members of its whole subtree."""
-    people = Person.objects.filter(
-        membership__stage__in=PARTY_MEMBER_STAGES, membership__left_on__isnull=True
-    ).order_by("name", "id")
+def meeting_participants(organization: PartyOrganization, on_date: datetime.date | None = None) -> list[Person]:
+    """Who is expected at a meeting of the organisation on a date (default today): the party members of a
+    branch, or of a group; for a higher organisation, the members of its whole subtree. Someone who has since
+    transferred out still belongs to the meetings held before they left."""
+    on_date = on_date or timezone.localdate()
+    people = (
+        Person.objects.filter(membership__stage__in=PARTY_MEMBER_STAGES)
+        .filter(Q(membership__left_on__isnull=True) | Q(membership__left_on__gt=on_date))
+        .order_by("name", "id")
+    )
     if organization.is_group:
         return list(people.filter(membership__group=organization))
     if organization.is_branch:
@@ -62,7 +67,7 @@ def _validate_meeting(
         errors.setdefault("kind", []).append(_("党小组只能记录党小组会。"))
     if held_on > timezone.localdate():
         errors.setdefault("held_on", []).append(_("会议日期不能晚于今天。"))
-    expected = {p.pk for p in meeting_participants(organization)}
+    expected = {p.pk for p in meeting_participants(organization, held_on)}
     seen: set[int] = set()
     for entry in attendances:
         if entry.person.pk not in expected:

@@ -10,7 +10,16 @@ admin.site.site_title = _("支部")
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    pass
+    """Only a superuser (used for installation, not every day) may grant superuser status or single permissions;
+    a system administrator manages accounts, and roles through role assignments."""
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        hidden = {"is_superuser", "user_permissions", "groups"}
+        return [(name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+                for name, options in fieldsets]  # fmt: skip
 
 
 @admin.register(AuditEvent)

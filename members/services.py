@@ -1,7 +1,8 @@
 """Writes about people and their roles. Roles are Django groups (DOMAIN.md §1); scope comes from assignments."""
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 
 from branches.models import PartyOrganization, Unit
 from core.audit import audit_record
@@ -10,9 +11,24 @@ from core.roles import Role
 
 from .models import RoleAssignment
 
+# What the system administrator manages in Django admin (DOMAIN.md §1): the organisation trees, people and
+# users, and the audit trail read-only. Granted to the role's group, so every system admin has the same.
+SYSTEM_ADMIN_PERMISSIONS = (
+    Q(content_type__app_label__in=["branches", "members"])
+    | Q(content_type__app_label="core", content_type__model="user")
+    | Q(content_type__app_label="core", codename="view_auditevent")
+    | Q(content_type__app_label="auth", content_type__model="group", codename="view_group")
+)
+
 
 def role_groups_ensure() -> dict[str, Group]:
     return {role.value: Group.objects.get_or_create(name=role.value)[0] for role in Role}
+
+
+def role_group_permissions_grant() -> None:
+    """Run after every migrate, so that new models' permissions reach the system admin's group."""
+    groups = role_groups_ensure()
+    groups[Role.SYSTEM_ADMIN].permissions.set(Permission.objects.filter(SYSTEM_ADMIN_PERMISSIONS))
 
 
 def role_assignment_sync_groups(*, user: User) -> None:

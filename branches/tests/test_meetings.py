@@ -211,3 +211,14 @@ def test_deleting_an_attachment_removes_the_file(client, personas, meeting, djan
         client.post(reverse("branches:attachment_delete", args=[attachment.token]))
     assert not MeetingAttachment.objects.exists()
     assert not path.exists()
+
+
+def test_member_who_left_later_can_be_recorded_at_an_earlier_meeting(personas, org):
+    membership = personas.people.bob.membership
+    membership.left_on = timezone.localdate() - datetime.timedelta(days=5)
+    membership.save()
+    earlier = timezone.localdate() - datetime.timedelta(days=10)
+    meeting = _record(personas, org, held_on=earlier, attendances=[AttendanceEntry(personas.people.bob, PRESENT)])
+    assert meeting.attendances.get().person == personas.people.bob
+    with pytest.raises(ValidationError, match="不是本组织的党员"):
+        _record(personas, org, attendances=[AttendanceEntry(personas.people.bob, PRESENT)])

@@ -25,3 +25,17 @@ def test_login_and_logout(client, personas):
 
 def test_health_check_answers_without_login(client, db):
     assert client.get(reverse("health")).json() == {"status": "ok"}
+
+
+def test_system_admin_manages_users_but_cannot_grant_superuser(client, personas, org):
+    from core.roles import Role
+    from members.services import role_assign
+
+    role_assign(user=personas.chief, role=Role.SYSTEM_ADMIN)
+    assert personas.chief.is_staff and not personas.chief.is_superuser
+    client.force_login(personas.chief)
+    page = client.get(reverse("admin:core_user_change", args=[personas.alice.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="is_superuser"' not in html and 'name="user_permissions"' not in html
+    assert client.get(reverse("admin:branches_partyorganization_changelist")).status_code == 200
