@@ -9,7 +9,9 @@ from .services import AttendanceEntry
 
 
 class MeetingFilterForm(forms.Form):
-    organization = forms.ModelChoiceField(label=_("组织"), queryset=PartyOrganization.objects.none(), required=False)
+    organization = forms.ModelChoiceField(
+        label=_("组织"), queryset=PartyOrganization.objects.none(), required=False, empty_label=_("全部")
+    )
     kind = forms.ChoiceField(label=_("会议类型"), required=False, choices=[("", _("全部")), *MeetingKind.choices])
     year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
     late_only = forms.BooleanField(label=_("只看补录"), required=False)

@@ -233,7 +233,7 @@ def attachment_delete(request: HttpRequest, token) -> HttpResponse:
 
 def compliance(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    form = ComplianceFilterForm(request.GET or None, user=request.user)
+    form = ComplianceFilterForm(request.GET or None, user=request.user, initial={"year": today.year})
     year, organization = today.year, None
     if form.is_valid():
         year = form.cleaned_data["year"] or today.year

@@ -8,8 +8,10 @@ from .models import Education, Gender, MembershipStage, ServiceStatus
 
 class PersonFilterForm(forms.Form):
     q = forms.CharField(label=_("姓名或拼音首字母"), required=False)
-    unit = forms.ModelChoiceField(label=_("部门"), queryset=Unit.objects.none(), required=False)
-    branch = forms.ModelChoiceField(label=_("党组织"), queryset=PartyOrganization.objects.none(), required=False)
+    unit = forms.ModelChoiceField(label=_("部门"), queryset=Unit.objects.none(), required=False, empty_label=_("全部"))
+    branch = forms.ModelChoiceField(
+        label=_("党组织"), queryset=PartyOrganization.objects.none(), required=False, empty_label=_("全部")
+    )
     stage = forms.ChoiceField(
         label=_("政治面貌"),
         required=False,

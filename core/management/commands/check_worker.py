@@ -12,7 +12,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, timeout: float, **options) -> None:
         try:
-            result = ping.delay().get(timeout=timeout)
+            # A ping nobody answers in time expires, so a stopped worker does not come back to a pile of them.
+            result = ping.apply_async(expires=timeout).get(timeout=timeout)
         except CeleryTimeoutError as exc:
             raise CommandError(f"{timeout:g} 秒内没有工作进程回复") from exc
         self.stdout.write(self.style.SUCCESS(f"工作进程在线：{result['hostname']}（数据库 {result['database']}）"))
