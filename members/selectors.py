@@ -44,7 +44,9 @@ def person_list(
         people = people.filter(education=education)
     if service_status:
         people = people.filter(service_status=service_status)
-    return people.order_by("unit__sort_order", "unit_id", "name", "id")
+    # The order of person_unit_name_idx: a page is read off the index and stops early, however large the roster
+    # (sorting by the units' display order instead needs a join and a full sort: 19 ms at 10,000 people).
+    return people.order_by("unit_id", "name", "id")
 
 
 def years_before(day: datetime.date, years: int) -> datetime.date:

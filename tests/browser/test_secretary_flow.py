@@ -8,6 +8,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from branches.models import Meeting
@@ -35,6 +36,9 @@ def page(live_server, monkeypatch):
         page.set_default_timeout(15_000)
         yield page
         browser.close()
+        # While Playwright runs, the test's ORM calls get a database connection of their own (another context);
+        # close it here, in that context, or PostgreSQL refuses to drop the test database.
+        connections.close_all()
 
 
 def test_secretary_logs_in_filters_members_and_records_a_meeting(page, live_server, personas, org):
