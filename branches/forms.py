@@ -53,8 +53,9 @@ class MeetingForm(forms.ModelForm):
         )
         self.fields["kind"].choices = kinds
         people = Person.objects.filter(pk__in=[p.pk for p in participants])
-        self.fields["host"].queryset = people
-        self.fields["recorder"].queryset = people
+        for name in ("host", "recorder"):
+            self.fields[name].queryset = people
+            self.fields[name].empty_label = _("请选择")
         if not self.instance.pk:
             self.initial.setdefault("held_on", timezone.localdate())
         existing = {}

@@ -19,7 +19,7 @@ from .forms import (
     MeetingForm,
     OrganizationChoiceForm,
 )
-from .models import Meeting, MeetingAttachment, PartyOrganization
+from .models import Meeting, MeetingAttachment, MeetingAttendance, PartyOrganization
 from .permissions import can_edit_meeting, can_record_meetings
 
 
@@ -141,16 +141,19 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting_for(request, pk)
     scope = scope_for(request.user)
     editable = can_edit_meeting(scope, meeting)
+    attendances = list(meeting.attendances.select_related("person").order_by("person__name"))
     return render(
         request,
         "branches/meeting_detail.html",
         {
             "meeting": meeting,
-            "attendances": meeting.attendances.select_related("person").order_by("status", "person__name"),
+            "expected": len(attendances),
+            "present": [a.person for a in attendances if a.status == MeetingAttendance.Status.PRESENT],
+            "absent": [a for a in attendances if a.status == MeetingAttendance.Status.ABSENT],
             "attachments": meeting.attachments.all(),
             "editable": editable,
             "attachment_form": AttachmentForm() if editable else None,
-            "history": audit_events_for(meeting).select_related("actor")[:20] if editable else [],
+            "history": audit_events_for(meeting).select_related("actor__person")[:20] if editable else [],
         },
     )
 

@@ -12,6 +12,18 @@ class User(AbstractUser):
         verbose_name_plural = _("用户")
 
 
+# How each audited action reads to users; the codes are what services write.
+AUDIT_ACTION_LABELS = {
+    "meeting.record": _("记录会议"),
+    "meeting.update": _("修改会议记录"),
+    "attachment.upload": _("上传附件"),
+    "attachment.download": _("下载附件"),
+    "attachment.delete": _("删除附件"),
+    "roster.import": _("导入名册"),
+    "role.assign": _("分配角色"),
+}
+
+
 class AuditEvent(models.Model):
     """One row per state change worth answering for: who did what to which record, with old and new values."""
 
@@ -39,3 +51,7 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+    @property
+    def action_label(self) -> str:
+        return str(AUDIT_ACTION_LABELS.get(self.action, self.action))

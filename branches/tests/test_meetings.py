@@ -222,3 +222,15 @@ def test_member_who_left_later_can_be_recorded_at_an_earlier_meeting(personas, o
     assert meeting.attendances.get().person == personas.people.bob
     with pytest.raises(ValidationError, match="不是本组织的党员"):
         _record(personas, org, attendances=[AttendanceEntry(personas.people.bob, PRESENT)])
+
+
+def test_meeting_page_counts_attendance_and_names_absentees_with_reasons(client, personas, org):
+    p = personas.people
+    meeting = _record(
+        personas, org, attendances=[AttendanceEntry(p.alice, PRESENT), AttendanceEntry(p.bob, ABSENT, "出差")]
+    )
+    client.force_login(personas.sam)
+    html = client.get(reverse("branches:meeting_detail", args=[meeting.pk])).content.decode()
+    assert "应到 2 人，实到 1 人，缺席 1 人" in html
+    assert "李建国：缺席（出差）" in html
+    assert "孙明 记录会议" in html
