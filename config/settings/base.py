@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "core",
     "branches",
     "members",
+    "appraisal",
 ]
 
 MIDDLEWARE = [
