@@ -126,6 +126,23 @@ class Appraisee(models.Model):
         return str(self.person)
 
 
+class ScopedByUnitQuerySet(models.QuerySet):
+    """Records of a person in a unit: the person sees their own; a unit head, leader, principal leader or
+    officer sees those of the units they cover (DOMAIN.md §1). Outside that, a record does not exist (404)."""
+
+    def visible_to(self, user):
+        from members.scopes import scope_for
+
+        scope = scope_for(user)
+        return self.filter(Q(person_id=scope.person_id) | Q(unit_id__in=scope.unit_ids))
+
+
+class RatingQuerySet(ScopedByUnitQuerySet):
+    def visible_to(self, user):
+        """Also the leader of the group and whoever signed: they rated people of units they may not cover."""
+        return (super().visible_to(user) | self.filter(Q(group__leader=user) | Q(signed_by=user))).distinct()
+
+
 class LogStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
     SUBMITTED = "submitted", _("已提交")
@@ -174,6 +191,8 @@ class MonthlyLog(models.Model):
     version = models.PositiveIntegerField(_("版本"), default=1)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    objects = ScopedByUnitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("月工作记实")
@@ -232,6 +251,8 @@ class QuarterlySummary(models.Model):
     )
     version = models.PositiveIntegerField(_("版本"), default=1)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    objects = ScopedByUnitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("季度小结")
@@ -327,6 +348,8 @@ class Rating(models.Model):
     signed_content = models.JSONField(_("签署内容"))
     content_hash = models.CharField(_("签名摘要"), max_length=64)
     revision_reason = models.TextField(_("修订原因"), blank=True)
+
+    objects = RatingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("领导评鉴")

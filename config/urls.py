@@ -16,5 +16,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("members/", include("members.urls")),
     path("branches/", include("branches.urls")),
+    path("appraisal/", include("appraisal.urls")),
     path("admin/", admin.site.urls),
 ]
