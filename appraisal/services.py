@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -251,6 +252,15 @@ def _number(value: Decimal) -> str:
 SUMMARY_FIELDS = ("duties", "tasks_completed", "attendance", "unfinished_explanation")
 
 
+def summary_signed_q(year: int, quarter: int) -> Q:
+    """Ratings that signed a quarter's summary: the quarter's rating, or in the half-year variant the rating of
+    the half-year that ends with this quarter (group_sign signs that quarter's summary)."""
+    signed = Q(year=year, period=quarter, group__cycle__kind=Cycle.Kind.QUARTERLY_GRADED)
+    if quarter % 2 == 0:
+        signed |= Q(year=year, period=quarter // 2, group__cycle__kind=Cycle.Kind.HALF_YEAR_SCORED)
+    return signed
+
+
 @transaction.atomic
 def quarterly_summary_save(
     *, person: Person, year: int, quarter: int, fields: dict, expected_version: int | None, by: User
@@ -258,9 +268,7 @@ def quarterly_summary_save(
     """The unit head of the person's unit at quarter end writes the summary; once the quarter is rated it is part
     of what was signed and can no longer change."""
     _require_unit_head(by, person.unit_id)
-    if Rating.objects.filter(
-        person=person, year=year, period=quarter, group__cycle__kind=Cycle.Kind.QUARTERLY_GRADED
-    ).exists():
+    if Rating.objects.filter(summary_signed_q(year, quarter), person=person).exists():
         raise ValidationError(_("本季度已签署评鉴，季度小结不能再修改。"))
     unknown = set(fields) - set(SUMMARY_FIELDS)
     if unknown:

@@ -1,5 +1,3 @@
-from django.urls import path
-
 from .views import logs, officer, results, signing
 
 app_name = "appraisal"

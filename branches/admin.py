@@ -1,6 +1,8 @@
 from django.contrib import admin
 
 from .models import (
+    CommitteeMember,
+    CommitteeTerm,
     ComplianceExemption,
     Meeting,
     MeetingAttachment,
@@ -56,3 +58,35 @@ class MeetingFrequencyRuleAdmin(admin.ModelAdmin):
 @admin.register(ComplianceExemption)
 class ComplianceExemptionAdmin(admin.ModelAdmin):
     list_display = ["organization", "kind", "starts_on", "ends_on", "reason"]
+
+
+class CommitteeMemberInline(admin.TabularInline):
+    model = CommitteeMember
+    extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CommitteeTerm)
+class CommitteeTermAdmin(admin.ModelAdmin):
+    """Terms are history (DOMAIN.md §2): recorded on the committee page, read-only here."""
+
+    list_display = ["organization", "elected_on", "ends_on", "term_years", "document_number"]
+    list_filter = ["organization"]
+    inlines = [CommitteeMemberInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -320,3 +320,73 @@ class ComplianceExemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.starts_on}–{self.ends_on}"
+
+
+class CommitteePost(models.TextChoices):
+    SECRETARY = "secretary", _("书记")
+    DEPUTY_SECRETARY = "deputy_secretary", _("副书记")
+    ORGANIZATION = "organization", _("组织委员")
+    PUBLICITY = "publicity", _("宣传委员")
+    DISCIPLINE = "discipline", _("纪检委员")
+    MEMBER = "member", _("委员")
+
+
+class CommitteeTermQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "CommitteeTermQuerySet":
+        from members.scopes import scope_for
+
+        return self.filter(organization_id__in=scope_for(user).organization_ids)
+
+
+class CommitteeTerm(models.Model):
+    """One elected committee of a party organisation (换届, DOMAIN.md §2). A new election adds a term; earlier
+    terms are kept unchanged as the committee's history."""
+
+    organization = models.ForeignKey(
+        PartyOrganization, verbose_name=_("党组织"), on_delete=models.PROTECT, related_name="committee_terms"
+    )
+    elected_on = models.DateField(_("选举日期"))
+    term_years = models.PositiveSmallIntegerField(_("任期（年）"), default=3)
+    ends_on = models.DateField(_("任期届满"))
+    document_number = models.CharField(_("批复文号"), max_length=100, blank=True)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    objects = CommitteeTermQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("支部委员会任期")
+        verbose_name_plural = _("支部委员会任期")
+        ordering = ["organization", "-elected_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "elected_on"], name="committeeterm_one_per_date"),
+            models.CheckConstraint(condition=Q(term_years__gte=1, term_years__lte=5), name="committeeterm_years_1_5"),
+            models.CheckConstraint(condition=Q(ends_on__gt=models.F("elected_on")), name="committeeterm_ends_after"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.elected_on:%Y-%m-%d}—{self.ends_on:%Y-%m-%d}"
+
+
+class CommitteeMember(models.Model):
+    term = models.ForeignKey(CommitteeTerm, verbose_name=_("任期"), on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey("members.Person", verbose_name=_("人员"), on_delete=models.PROTECT, related_name="+")
+    post = models.CharField(_("职务"), max_length=20, choices=CommitteePost.choices)
+
+    class Meta:
+        verbose_name = _("支部委员")
+        verbose_name_plural = _("支部委员")
+        ordering = ["term", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["term", "person"], name="committeemember_once_per_term"),
+            # One secretary, deputy and each named 委员 per committee; plain 委员 any number.
+            models.UniqueConstraint(
+                fields=["term", "post"], condition=~Q(post="member"), name="committeemember_one_per_post"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.get_post_display()}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import committee_views, views
 
 app_name = "branches"
 
@@ -14,4 +14,8 @@ urlpatterns = [
     path("attachments/<uuid:token>/", views.attachment_download, name="attachment_download"),
     path("attachments/<uuid:token>/delete/", views.attachment_delete, name="attachment_delete"),
     path("compliance/", views.compliance, name="compliance"),
+    # Branch committees and their terms (DOMAIN.md §2)
+    path("committees/", committee_views.committee_list, name="committees"),
+    path("committees/<int:pk>/", committee_views.committee_detail, name="committee_detail"),
+    path("committees/<int:pk>/new/", committee_views.committee_term_create, name="committee_create"),
 ]

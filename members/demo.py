@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from appraisal.demo import build_appraisal_demo
 from branches.models import Meeting, MeetingAttendance, MeetingKind, PartyOrganization, Unit
 from branches.services import AttendanceEntry, is_late_entry, meeting_participants, meeting_record
 from core.models import AuditEvent, User
@@ -796,6 +797,10 @@ def seed_demo(today: datetime.date | None = None) -> SeedResult:
     for person in demo.values():
         person.refresh_from_db()
     created = build_meetings(tree, demo, today)
+    from .demo_lifecycle import build_lifecycle_demo  # imported here: it builds on this module's helpers
+
+    build_lifecycle_demo(tree, demo, today)
+    build_appraisal_demo(today)
     return SeedResult(logins, created)
 
 

@@ -35,3 +35,26 @@ def mask_phone(value: str) -> str:
     if len(value) < 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def keeps_party_records(scope: Scope) -> bool:
+    """Development, dues, transfers and the ledgers are kept by branch secretaries and organisation officers."""
+    return bool(scope.organization_ids) and (scope.has_role(Role.BRANCH_SECRETARY) or scope.has_role(Role.ORG_OFFICER))
+
+
+def can_keep_party_record(scope: Scope, membership) -> bool:
+    return keeps_party_records(scope) and membership.branch_id in scope.organization_ids
+
+
+def can_handle_transfer(scope: Scope, transfer) -> bool:
+    """The secretary or officer of the branch on either end of a transfer."""
+    return keeps_party_records(scope) and (
+        transfer.from_branch_id in scope.organization_ids or transfer.to_branch_id in scope.organization_ids
+    )
+
+
+def can_receive_transfer(scope: Scope, transfer) -> bool:
+    """A receipt is recorded by the issuing side for a letter out of the organ, by the receiving side otherwise."""
+    if transfer.direction == "out":
+        return keeps_party_records(scope) and transfer.from_branch_id in scope.organization_ids
+    return keeps_party_records(scope) and transfer.to_branch_id in scope.organization_ids

@@ -60,9 +60,7 @@ def scope_for(user) -> Scope:
     organization_ids = (
         frozenset(PartyOrganization.objects.subtree_ids(organization_roots)) if organization_roots else frozenset()
     )
-    unit_ids_by_role = {
-        role: frozenset(Unit.objects.subtree_ids(roots)) for role, roots in unit_roots_by_role.items()
-    }
+    unit_ids_by_role = {role: frozenset(Unit.objects.subtree_ids(roots)) for role, roots in unit_roots_by_role.items()}
     scope = Scope(
         person_id=person_id,
         roles=frozenset(roles),

@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
+                "appraisal.context_processors.notifications",
             ],
         },
     },
@@ -169,6 +170,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Every morning: adjusted working days (调休) fall on Saturdays and Sundays too (2026-01-04, 2026-02-28), so the
+    # task itself decides by China's calendar and does nothing on weekends and holidays (DOMAIN.md §9).
+    "appraisal-daily-reminders": {
+        "task": "appraisal.tasks.send_daily_reminders",
+        "schedule": crontab(hour=8, minute=30),
+    },
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -181,6 +188,12 @@ ZHIBU_SILENT_BRANCH_DAYS = env_int("ZHIBU_SILENT_BRANCH_DAYS", 30)
 ZHIBU_ATTACHMENT_MAX_BYTES = env_int("ZHIBU_ATTACHMENT_MAX_MB", 20) * 1024 * 1024
 ZHIBU_IMPORT_MAX_BYTES = env_int("ZHIBU_IMPORT_MAX_MB", 10) * 1024 * 1024
 ZHIBU_PAGE_SIZE = 50
+# Party membership lifecycle (DOMAIN.md §2, §3).
+ZHIBU_DUE_SOON_DAYS = env_int("ZHIBU_DUE_SOON_DAYS", 30)
+ZHIBU_FIRST_THOUGHT_REPORT_DAYS = env_int("ZHIBU_FIRST_THOUGHT_REPORT_DAYS", 30)
+ZHIBU_TRANSFER_EXPIRING_DAYS = env_int("ZHIBU_TRANSFER_EXPIRING_DAYS", 7)
+ZHIBU_ELDERLY_AGE = env_int("ZHIBU_ELDERLY_AGE", 70)
+ZHIBU_COMMITTEE_WARNING_DAYS = env_int("ZHIBU_COMMITTEE_WARNING_DAYS", 90)
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,7 @@ from branches.selectors import CellStatus, meeting_compliance, silent_branches
 from core.models import User
 from core.roles import Role
 from members.demo import DEMO_ACCOUNTS, demo_counts, id_check_digit, skipped_quarter
+from members.demo_lifecycle import LIFECYCLE_PEOPLE
 from members.models import Person
 from tests.factories import PersonFactory
 
@@ -63,7 +64,7 @@ def test_if_empty_seeds_an_empty_database_once_and_a_full_run_repeats_the_same_r
     first_logins = saved_logins(var_dir)
 
     counts = first["counts"]
-    assert counts["persons"] == 120
+    assert counts["persons"] == 120 + LIFECYCLE_PEOPLE
     assert counts["departments"] == 6
     assert counts["general_branches"] == 2
     assert counts["branches"] == 6
