@@ -56,6 +56,7 @@ def test_secretary_logs_in_filters_members_and_records_a_meeting(page, live_serv
     assert rows.count() == 1
     assert "张小丽" in rows.first.inner_text()
 
+    page.get_by_role("button", name="组织生活").click()
     page.get_by_role("link", name="三会一课").click()
     page.get_by_role("link", name="记录会议").click()
     page.get_by_label("召开会议的组织").select_option(label="第一党支部")
