@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from appraisal.home import home_tasks
 from branches import selectors as branch_selectors
 from members.scopes import scope_for
 
@@ -11,7 +12,7 @@ from members.scopes import scope_for
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     today = timezone.localdate()
-    context = {"scope": scope, "today": today}
+    context = {"scope": scope, "today": today, "tasks": home_tasks(user=request.user, today=today)}
     if scope.organization_ids:
         context["silent_branches"] = branch_selectors.silent_branches(user=request.user, today=today)
         context["late_entries"] = branch_selectors.recent_late_entries(user=request.user)[:10]
