@@ -137,11 +137,13 @@ class Inbox:
 
 def inbox(*, user: User, year: int, month: int, today: datetime.date) -> Inbox:
     """The people of the units `user` heads for a month: those whose log of that month belongs to one of the
-    units, and the in-service members of those units who have no log for the month anywhere (缺报)."""
+    units, and the in-service members of those units who are appraised in a cycle of that year and have no log
+    for the month anywhere (缺报). Someone not appraised (a leader of the organ, say) owes no log."""
     units = scope_for(user).units_for(Role.UNIT_HEAD)
     logs = list(MonthlyLog.objects.filter(unit_id__in=units, year=year, month=month).select_related("person", "unit"))
     missing = (
         Person.objects.filter(unit_id__in=units, service_status=ServiceStatus.IN_SERVICE)
+        .filter(Exists(Appraisee.objects.filter(person=OuterRef("pk"), cycle__year=year)))
         .filter(~Exists(MonthlyLog.objects.filter(person=OuterRef("pk"), year=year, month=month)))
         .select_related("unit")
     )

@@ -19,6 +19,8 @@ from django.urls import reverse
 from appraisal.models import LogStatus, MonthlyLog
 from appraisal.services import (
     TaskEntry,
+    cycle_open,
+    group_add,
     monthly_log_comment,
     monthly_log_return,
     monthly_log_save,
@@ -330,13 +332,24 @@ def _statuses(response):
 
 @pytest.fixture
 def february(personas):
-    """Alice submitted, Sam has a draft, Olga was sent back; Bob, Lin and Chief wrote nothing; Wang is elsewhere."""
+    """Alice submitted, Sam has a draft, Olga was sent back; Bob, Lin and Chief wrote nothing; Wang is elsewhere.
+    All the 办公室 people are appraised in the 2026 cycle, so each owes a log."""
     p = personas.people
+    cycle = cycle_open(year=2026, name="2026年度平时考核", by=personas.chief)
+    group_add(cycle=cycle, name="办公室", leader=personas.lin, people=[p.alice, p.bob, p.lin, p.olga, p.sam, p.chief],
+              by=personas.chief)  # fmt: skip
     write_log(p.alice, personas.alice, submit_on=datetime.date(2026, 2, 10))
     write_log(p.sam, personas.sam)
     olga = write_log(p.olga, personas.olga, submit_on=datetime.date(2026, 2, 9))
     monthly_log_return(log=olga, reason="请补充完成时间", by=personas.bob)
     write_log(p.wang, personas.wang, submit_on=datetime.date(2026, 2, 9))
+
+
+@time_machine.travel(IN_FEBRUARY, tick=False)
+def test_someone_not_appraised_this_year_owes_no_log_and_is_not_missing_from_the_inbox(client, personas):
+    write_log(personas.people.alice, personas.alice, submit_on=datetime.date(2026, 2, 10))
+    client.force_login(personas.bob)
+    assert set(_statuses(client.get(reverse("appraisal:inbox") + "?year=2026&month=2"))) == {"张小丽"}
 
 
 @time_machine.travel(IN_FEBRUARY, tick=False)
@@ -383,6 +396,8 @@ def test_the_inbox_filters_by_status(client, personas, february):
 @time_machine.travel(IN_FEBRUARY, tick=False)
 def test_each_months_log_belongs_to_the_unit_of_that_month(client, personas, org, pat):
     alice = personas.people.alice
+    cycle = cycle_open(year=2026, name="2026年度平时考核", by=personas.chief)
+    group_add(cycle=cycle, name="办公室", leader=personas.lin, people=[alice], by=personas.chief)
     write_log(alice, personas.alice, month=1, submit_on=datetime.date(2026, 1, 30))
     alice.unit = org.publicity
     alice.save()

@@ -5,6 +5,7 @@ Playwright drives Debian's Chromium (/usr/bin/chromium); Playwright's own browse
 """
 
 import datetime
+import importlib
 import os
 import shutil
 
@@ -44,7 +45,16 @@ def page(live_server, monkeypatch):
 
 
 @pytest.fixture
-def branch_records(personas, org):
+def lifecycle_defaults(db):
+    """The timing rules and dues rates that members' data migration 0004 creates: a live-server test that ran
+    earlier flushed the database, so they are created again (get_or_create: nothing changes when present)."""
+    from django.apps import apps
+
+    importlib.import_module("members.migrations.0004_lifecycle_defaults").create_defaults(apps, None)
+
+
+@pytest.fixture
+def branch_records(personas, org, lifecycle_defaults):
     """An activist a year and a month in, a probationary member due in 20 days, dues bases, last month unpaid."""
     today = timezone.localdate()
     MembershipFactory(
