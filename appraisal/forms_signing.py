@@ -50,7 +50,7 @@ class GroupSignForm(forms.Form):
         self.rows = list(rows)
         self.scored = scored
         for row in self.rows:
-            pk, name = row.appraisee.pk, row.person.name
+            pk, name = row.appraisee.pk, row.appraisee.name
             if scored:
                 self.fields[f"score-{pk}"] = _score_field(_("%(name)s 的得分") % {"name": name})
             else:

@@ -11,8 +11,10 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import NamedTuple
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -99,34 +101,74 @@ class _Recusal:
         return own is not None and (own == person_id or frozenset((own, person_id)) in self.kin)
 
 
+class RowAppraisee(NamedTuple):
+    """What a row shows of an appraisee, as the database returns it: a group of 200 need not load 200 birth dates
+    and ID numbers, nor build 600 model instances (appraisee, person and unit), to show their names."""
+
+    pk: int
+    group_id: int
+    person_id: int
+    rating_leader_id: int | None
+    name: str
+    position: str
+    unit_name: str
+    rating_leader_person_name: str | None
+    rating_leader_username: str | None
+
+    @property
+    def rating_leader_name(self) -> str:
+        return self.rating_leader_person_name or self.rating_leader_username or ""
+
+
+ROW_APPRAISEE_FIELDS = (
+    "pk",
+    "group_id",
+    "person_id",
+    "rating_leader_id",
+    "person__name",
+    "person__position",
+    "person__unit__name",
+    "rating_leader__person__name",
+    "rating_leader__username",
+)
+
+
 @dataclass
 class _Placement:
     """How one appraisee of a group stands towards the user: rated by them, or by another leader (回避)."""
 
-    appraisee: Appraisee
+    appraisee: Appraisee | RowAppraisee
     principal_id: int | None  # the leader on whose authority the user rates; None when another leader rates
     recused: bool
     other_leader_id: int | None  # the rating leader who rates instead of the user's principal
 
 
 def _place(
-    user: User, group: AppraisalGroup, appraisees: Iterable[Appraisee], delegations: dict[int, Delegation]
+    user: User,
+    group: AppraisalGroup,
+    appraisees: Iterable[Appraisee | RowAppraisee],
+    delegations: dict[int, Delegation],
 ) -> list[_Placement]:
     """The rows the user sees in a group, recusal not yet checked."""
+    signers = {user.pk, *delegations}  # the user, and the leaders they sign for
+    group_leader_id = group.leader_id
     placements = []
     for appraisee in appraisees:
-        leader_id = appraisee.rating_leader_id or group.leader_id
-        if leader_id == user.pk or leader_id in delegations:
+        leader_id = appraisee.rating_leader_id or group_leader_id
+        if leader_id in signers:
             placements.append(_Placement(appraisee, leader_id, False, None))
-        elif appraisee.rating_leader_id and (group.leader_id == user.pk or group.leader_id in delegations):
+        elif appraisee.rating_leader_id and group_leader_id in signers:
             placements.append(_Placement(appraisee, None, True, appraisee.rating_leader_id))
     return placements
 
 
 def _placements(
-    user: User, groups: Sequence[AppraisalGroup], appraisees: Iterable[Appraisee], delegations: dict[int, Delegation]
+    user: User,
+    groups: Sequence[AppraisalGroup],
+    appraisees: Iterable[Appraisee | RowAppraisee],
+    delegations: dict[int, Delegation],
 ) -> dict[int, list[_Placement]]:
-    by_group: dict[int, list[Appraisee]] = defaultdict(list)
+    by_group: dict[int, list[Appraisee | RowAppraisee]] = defaultdict(list)
     for appraisee in appraisees:
         by_group[appraisee.group_id].append(appraisee)
     placed = {group.pk: _place(user, group, by_group[group.pk], delegations) for group in groups}
@@ -264,11 +306,33 @@ def user_names(user_ids: Iterable[int | None]) -> dict[int, str]:
     }
 
 
+class SignedRating(NamedTuple):
+    """One signed revision of a rating as the signing page reads it, as the database returns it: 200 Rating
+    instances would cost a group's page more than the rest of their rows. The fields are those a signature covers
+    (appraisal.services.signed_content), which appraisal.services.rating_verify checks as it checks a Rating."""
+
+    pk: int
+    appraisee_id: int
+    person_id: int
+    year: int
+    period: int
+    revision: int
+    grade: str
+    score: Decimal | None
+    opinion: str
+    signed_by_id: int
+    on_behalf_of_id: int | None
+    signed_at: datetime.datetime
+    signed_content: dict
+    content_hash: str
+    revision_reason: str
+
+
 @dataclass(frozen=True)
 class RevisionLine:
     """One signed revision in a rating's history: who, for whom when by delegation (代签), when, why."""
 
-    rating: Rating
+    rating: Rating | SignedRating
     signer: str
     on_behalf_of: str
 
@@ -279,7 +343,7 @@ class RevisionLine:
         return _("%(signer)s（代 %(leader)s 签署）") % {"signer": self.signer, "leader": self.on_behalf_of}
 
 
-def _revision_lines(ratings: Sequence[Rating], names: dict[int, str]) -> list[RevisionLine]:
+def _revision_lines(ratings: Sequence[Rating | SignedRating], names: dict[int, str]) -> list[RevisionLine]:
     return [
         RevisionLine(r, names.get(r.signed_by_id, ""), names.get(r.on_behalf_of_id, "") if r.on_behalf_of_id else "")
         for r in ratings
@@ -306,32 +370,32 @@ class LogCell:
     css: str
 
 
-def _log_cell(month: int, log: dict | None, labels: dict[str, str]) -> LogCell:
-    if log is None:
-        return LogCell(month, labels[""], "text-muted")
-    if log["status"] == LogStatus.DRAFT:
-        return LogCell(month, labels[LogStatus.DRAFT], "text-muted")
-    if log["status"] == LogStatus.SUBMITTED and log["is_late"]:
-        return LogCell(month, labels["late"], "text-warning-emphasis")
-    return LogCell(month, labels[log["status"]], "text-success")
+def _log_cells(months: list[int]) -> dict[tuple[int, str, bool], LogCell]:
+    """The few cells a row can show, by (month, status, late); status "" when there is no log."""
+    labels = {value: str(label) for value, label in LogStatus.choices}
+    cells = {}
+    for month in months:
+        cells[month, "", False] = LogCell(month, _("未填写"), "text-muted")
+        for status, label in labels.items():
+            css = "text-muted" if status == LogStatus.DRAFT else "text-success"
+            cells[month, status, False] = LogCell(month, label, css)
+            cells[month, status, True] = cells[month, status, False]
+        cells[month, LogStatus.SUBMITTED, True] = LogCell(month, _("逾期提交"), "text-warning-emphasis")
+    return cells
 
 
 @dataclass
 class SigningRow:
-    appraisee: Appraisee
+    appraisee: RowAppraisee
     principal: User | None
     recused: bool
-    other_leader: User | None
+    other_leader: str | None  # display name of the rating leader who rates instead of the user's principal
     history: list[RevisionLine] = field(default_factory=list)
     summary: SummaryText | None = None
     logs: list[LogCell] = field(default_factory=list)
 
     @property
-    def person(self) -> Person:
-        return self.appraisee.person
-
-    @property
-    def rating(self) -> Rating | None:
+    def rating(self) -> SignedRating | None:
         return self.history[-1].rating if self.history else None
 
     @property
@@ -387,17 +451,9 @@ class SigningPage:
         return str(Status.LABELS[self.status])
 
 
-# What a row shows of an appraisee: a group of 200 need not load 200 birth dates and ID numbers.
-APPRAISEE_ROW_FIELDS = (
-    "group_id",
-    "person_id",
-    "rating_leader_id",
-    "person__name",
-    "person__position",
-    "person__unit__name",
-    "rating_leader__username",
-    "rating_leader__person__name",
-)
+def _row_appraisees(group: AppraisalGroup) -> list[RowAppraisee]:
+    rows = group.appraisees.order_by("person__name", "pk").values_list(*ROW_APPRAISEE_FIELDS)
+    return list(map(RowAppraisee._make, rows))
 
 
 def signing_page(
@@ -406,56 +462,59 @@ def signing_page(
     """The rows of a group's signing page for a period: each appraisee the user rates, with summary, logs and the
     signed revisions, and those rated by another leader (回避)."""
     cycle = group.cycle
-    appraisees = list(
-        group.appraisees.select_related("person__unit", "rating_leader__person")
-        .only(*APPRAISEE_ROW_FIELDS)
-        .order_by("person__name", "pk")
-    )
+    appraisees = _row_appraisees(group)
     placements = _placements(user, [group], appraisees, delegations)[group.pk]
     users = {user.pk: user, group.leader_id: group.leader}
     users.update({d.leader_id: d.leader for d in delegations.values()})
-    users.update({a.rating_leader_id: a.rating_leader for a in appraisees if a.rating_leader_id})
 
-    revisions: dict[int, list[Rating]] = defaultdict(list)
-    for rating in Rating.objects.filter(group=group, year=cycle.year, period=period).order_by(
-        "appraisee_id", "revision"
-    ):
+    ratings = Rating.objects.filter(group=group, year=cycle.year, period=period)
+    revisions: dict[int, list[SignedRating]] = defaultdict(list)
+    for values in ratings.order_by("appraisee_id", "revision").values_list(*SignedRating._fields):
+        rating = SignedRating._make(values)
         revisions[rating.appraisee_id].append(rating)
     names = user_names(
-        pk for ratings in revisions.values() for r in ratings for pk in (r.signed_by_id, r.on_behalf_of_id)
+        pk for revised in revisions.values() for r in revised for pk in (r.signed_by_id, r.on_behalf_of_id)
     )
+    # The stored summaries of those not yet signed: a signed row shows the text its signature covers.
     summaries = {
-        s["person_id"]: s
-        for s in QuarterlySummary.objects.filter(
+        person_id: SummaryText(**dict(zip(SUMMARY_FIELDS, text, strict=True)), signed=False)
+        for person_id, *text in QuarterlySummary.objects.filter(
             person__appraisals__group=group, year=cycle.year, quarter=summary_quarter(cycle, period)
-        ).values("person_id", *SUMMARY_FIELDS)
+        )
+        .exclude(
+            Exists(
+                Rating.objects.filter(
+                    person_id=OuterRef("person_id"), year=cycle.year, period=period, appraisee__group=group
+                )
+            )
+        )
+        .values_list("person_id", *SUMMARY_FIELDS)
     }
     months = period_months(cycle, period)
+    cells = _log_cells(months)
     logs = {
-        (log["person_id"], log["month"]): log
-        for log in MonthlyLog.objects.filter(person__appraisals__group=group, year=cycle.year, month__in=months).values(
-            "person_id", "month", "status", "is_late"
+        (person_id, month): cells[month, status, is_late]
+        for person_id, month, status, is_late in MonthlyLog.objects.filter(
+            person__appraisals__group=group, year=cycle.year, month__in=months
         )
-    }
-    labels = {
-        "": _("未填写"),
-        "late": _("逾期提交"),
-        **{value: str(label) for value, label in LogStatus.choices},
+        .order_by()
+        .values_list("person_id", "month", "status", "is_late")
     }
 
     rows = []
     for placement in placements:
-        person_id = placement.appraisee.person_id
-        history = _revision_lines(revisions.get(placement.appraisee.pk, []), names)
+        appraisee = placement.appraisee
+        person_id = appraisee.person_id
+        history = _revision_lines(revisions.get(appraisee.pk, []), names)
         rows.append(
             SigningRow(
-                appraisee=placement.appraisee,
+                appraisee=appraisee,
                 principal=users.get(placement.principal_id) if placement.principal_id else None,
                 recused=placement.recused,
-                other_leader=users.get(placement.other_leader_id) if placement.other_leader_id else None,
+                other_leader=appraisee.rating_leader_name if placement.other_leader_id else None,
                 history=history,
-                summary=_summary_text(history[-1].rating if history else None, summaries.get(person_id)),
-                logs=[_log_cell(m, logs.get((person_id, m)), labels) for m in months],
+                summary=_signed_summary(history[-1].rating) if history else summaries.get(person_id),
+                logs=[logs.get((person_id, m)) or cells[m, "", False] for m in months],
             )
         )
     rules = rules_for_year(cycle.year)
@@ -478,11 +537,11 @@ def signing_page(
     )
 
 
-def _summary_text(rating: Rating | None, summary: dict | None) -> SummaryText | None:
-    text = rating.signed_content.get("summary") if rating is not None else summary
+def _signed_summary(rating: SignedRating) -> SummaryText | None:
+    text = rating.signed_content.get("summary")
     if text is None:
         return None
-    return SummaryText(**{name: text.get(name, "") for name in SUMMARY_FIELDS}, signed=rating is not None)
+    return SummaryText(**{name: text.get(name, "") for name in SUMMARY_FIELDS}, signed=True)
 
 
 @dataclass(frozen=True)
