@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import (
     Acknowledgement,
     AdmonishmentTask,
@@ -67,19 +69,6 @@ class MonthlyLogAdmin(admin.ModelAdmin):
 class QuarterlySummaryAdmin(admin.ModelAdmin):
     list_display = ["person", "year", "quarter", "unit", "written_by", "updated_at"]
     search_fields = ["person__name"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Signed and recorded facts: visible in the admin, never changed there."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Rating)

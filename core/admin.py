@@ -22,14 +22,10 @@ class UserAdmin(BaseUserAdmin):
                 for name, options in fieldsets]  # fmt: skip
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor", "action", "object_type", "object_id", "summary"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["summary", "object_id", "actor__username"]
-    date_hierarchy = "created_at"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Recorded and signed facts (audit rows, signed ratings, append-only histories): visible in the admin, never
+    added, changed or deleted there."""
 
-    # The audit trail is read-only, even for administrators.
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -38,3 +34,11 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor", "action", "object_type", "object_id", "summary"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["summary", "object_id", "actor__username"]
+    date_hierarchy = "created_at"

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import (
     DevelopmentStep,
     DuesMonth,
@@ -65,17 +67,6 @@ class TimingRuleAdmin(admin.ModelAdmin):
 class DuesRateAdmin(admin.ModelAdmin):
     list_display = ["__str__", "category", "up_to_fen", "rate", "fixed_fen"]
     list_filter = ["category"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(DevelopmentStep)

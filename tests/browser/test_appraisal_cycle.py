@@ -10,14 +10,11 @@ logs and summaries through the services, so that the browser walks Alice's path 
 Playwright drives Debian's Chromium (/usr/bin/chromium); Playwright's own browser download is never used.
 """
 
-import os
 import re
-import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from appraisal.models import Acknowledgement, Grade, LogStatus, MonthlyLog, QuarterlySummary, Rating
@@ -32,35 +29,10 @@ from appraisal.services import (
     rating_verify,
 )
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "appraisal_cycle"
 PASSWORD = "pw-for-tests-1"
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is installed by `make test` (apt chromium)"),
-]
-
-
-@pytest.fixture
-def page(live_server, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
-        )  # fmt: skip
-        page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
-        # While Playwright runs, the test's ORM calls get a database connection of their own (another context);
-        # close it here, in that context, or PostgreSQL refuses to drop the test database.
-        connections.close_all()
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture

@@ -6,12 +6,9 @@ Playwright drives Debian's Chromium (/usr/bin/chromium); Playwright's own browse
 
 import datetime
 import importlib
-import os
-import shutil
 
 import openpyxl
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from members.dues import dues_month_assess
@@ -19,29 +16,7 @@ from members.models import DuesMonth, DuesPayment, MembershipStage
 from members.periods import add_months, month_start
 from tests.factories import MembershipFactory, PersonFactory
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is installed by `make test` (apt chromium)"),
-]
-
-
-@pytest.fixture
-def page(live_server, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
-        )  # fmt: skip
-        page = browser.new_page(locale="zh-CN", accept_downloads=True)
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
-        connections.close_all()
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture

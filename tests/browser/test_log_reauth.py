@@ -5,40 +5,11 @@ offered back after the page is reloaded without saving.
 Playwright drives Debian's Chromium (/usr/bin/chromium); Playwright's own browser download is never used.
 """
 
-import os
-import shutil
-
 import pytest
-from django.db import connections
 
 from appraisal.models import LogStatus, MonthlyLog
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is installed by `make test` (apt chromium)"),
-]
-
-
-@pytest.fixture
-def page(live_server, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
-        )  # fmt: skip
-        page = browser.new_page(locale="zh-CN")
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
-        # While Playwright runs, the test's ORM calls get a database connection of their own (another context);
-        # close it here, in that context, or PostgreSQL refuses to drop the test database.
-        connections.close_all()
+pytestmark = pytest.mark.browser
 
 
 def log_in_and_open_my_log(page, live_server):

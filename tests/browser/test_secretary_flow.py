@@ -4,41 +4,12 @@ Playwright drives Debian's Chromium (/usr/bin/chromium, installed by `make test`
 own browser download is never used, as the target networks are closed.
 """
 
-import os
-import shutil
-
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from branches.models import Meeting
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is installed by `make test` (apt chromium)"),
-]
-
-
-@pytest.fixture
-def page(live_server, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
-        )  # fmt: skip
-        page = browser.new_page(locale="zh-CN")
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
-        # While Playwright runs, the test's ORM calls get a database connection of their own (another context);
-        # close it here, in that context, or PostgreSQL refuses to drop the test database.
-        connections.close_all()
+pytestmark = pytest.mark.browser
 
 
 def test_secretary_logs_in_filters_members_and_records_a_meeting(page, live_server, personas, org):
