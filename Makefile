@@ -96,8 +96,9 @@ beat: $(STAMP) ## Run Celery beat, the scheduler of periodic tasks (needs REDIS_
 check-worker: $(STAMP) ## Ask a running worker to answer a ping task
 	$(BIN)/python manage.py check_worker
 
-bench: $(STAMP) ## Measure the member list at 100 and 10,000 people (prints only)
+bench: $(STAMP) ## Measure the member list (100 vs 10,000) and the signing page (5 vs 200); prints only
 	$(BIN)/python bench/member_list.py
+	$(BIN)/python bench/signing_page.py
 
 clean: ## Remove .venv and var/ (the local SQLite database, secret key and files)
 	rm -rf $(VENV) var

@@ -8,20 +8,11 @@ the two medians, and the same number of queries. Runs on a throwaway SQLite file
 
 import os
 import random
-import shutil
-import statistics
-import sys
-import tempfile
-import time
 import warnings
 from datetime import date, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import REQUESTS, measure, with_throwaway_database
 
-REQUESTS = 15
-WARM_UP = 3
 SMALL = 100
 LARGE = 10_000
 DEPARTMENTS = 20
@@ -31,16 +22,6 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌辉力立新海波宁春雪梅林琳晨"
 
 
-def main() -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="zhibu-bench-"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    try:
-        run()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 def run() -> None:
     import django
 
@@ -48,9 +29,8 @@ def run() -> None:
     django.setup()
 
     from django.core.management import call_command
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import setup_test_environment
     from django.urls import reverse
 
     from branches.models import PartyOrganization, Unit
@@ -79,9 +59,9 @@ def run() -> None:
     url = reverse("members:list")
 
     add_people(rng, units, branches, count=SMALL, start=0)
-    small = measure(client, url, connection, CaptureQueriesContext)
+    small = measure(client, url)
     add_people(rng, units, branches, count=LARGE - SMALL, start=SMALL)
-    large = measure(client, url, connection, CaptureQueriesContext)
+    large = measure(client, url)
 
     ratio = large["median"] / small["median"]
     print(f"GET {url} as an organisation officer over the whole organ (page size from settings), {REQUESTS} runs")
@@ -137,26 +117,5 @@ def add_people(rng: random.Random, units, branches, *, count: int, start: int) -
     Membership.objects.bulk_create(memberships, batch_size=2000)
 
 
-def measure(client, url: str, connection, capture) -> dict:
-    for _ in range(WARM_UP):
-        assert client.get(url).status_code == 200
-    timings = []
-    for _ in range(REQUESTS):
-        started = time.perf_counter()
-        response = client.get(url)
-        timings.append(time.perf_counter() - started)
-        assert response.status_code == 200
-    with capture(connection) as queries:
-        client.get(url)
-    slowest = sorted(((q["time"], q["sql"]) for q in queries.captured_queries), key=lambda q: -float(q[0]))[:3]
-    return {
-        "median": statistics.median(timings),
-        "min": min(timings),
-        "max": max(timings),
-        "queries": len(queries),
-        "slowest": slowest,
-    }
-
-
 if __name__ == "__main__":
-    main()
+    with_throwaway_database(run)

@@ -10,35 +10,16 @@ queries. Runs on a throwaway SQLite file, whatever DATABASE_URL says.
 
 import datetime
 import os
-import shutil
-import statistics
-import sys
-import tempfile
-import time
 import warnings
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import REQUESTS, WARM_UP, measure, with_throwaway_database
 
-REQUESTS = 15
-WARM_UP = 3
 SMALL = 5
 LARGE = 200
 TARGET_RATIO = 2
 YEAR = 2026
 QUARTER_END = datetime.date(2026, 3, 31)
 PASSWORD = "bench-only-password"  # noqa: S105 - a throwaway database
-
-
-def main() -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="zhibu-bench-"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    try:
-        run()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def run() -> None:
@@ -48,9 +29,8 @@ def run() -> None:
     django.setup()
 
     from django.core.management import call_command
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import setup_test_environment
     from django.urls import reverse
 
     from appraisal.services import cycle_open, group_add
@@ -79,7 +59,7 @@ def run() -> None:
     for state in ("before signing", "after signing"):
         for size, group in groups.items():
             url = reverse("appraisal:sign", args=[group.pk, 1])
-            results[state, size] = measure(client, url, connection, CaptureQueriesContext)
+            results[state, size] = measure(client, url)
         if state == "before signing":
             for group in groups.values():
                 sign(group, leader)
@@ -165,25 +145,5 @@ def sign(group, leader) -> None:
     group_sign(group=group, period=1, entries=entries, password=PASSWORD, by=leader, today=QUARTER_END)
 
 
-def measure(client, url: str, connection, capture) -> dict:
-    for _ in range(WARM_UP):
-        assert client.get(url).status_code == 200
-    timings = []
-    for _ in range(REQUESTS):
-        started = time.perf_counter()
-        response = client.get(url)
-        timings.append(time.perf_counter() - started)
-        assert response.status_code == 200
-    with capture(connection) as queries:
-        response = client.get(url)
-    return {
-        "median": statistics.median(timings),
-        "min": min(timings),
-        "max": max(timings),
-        "queries": len(queries),
-        "bytes": len(response.content),
-    }
-
-
 if __name__ == "__main__":
-    main()
+    with_throwaway_database(run)
