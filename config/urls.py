@@ -17,5 +17,8 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("branches/", include("branches.urls")),
     path("appraisal/", include("appraisal.urls")),
+    path("reviews/", include("reviews.urls")),
+    path("reports/", include("reports.urls")),
+    path("vote/", include("reviews.vote_urls")),
     path("admin/", admin.site.urls),
 ]

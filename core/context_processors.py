@@ -1,6 +1,11 @@
 from django.http import HttpRequest
 
+from core.roles import Role
 from members.scopes import scope_for
+
+# Who organises or scores polls and evaluations, and who reads reports (DOMAIN.md §1, §6–§8).
+REVIEW_ROLES = frozenset({Role.ORG_OFFICER, Role.BRANCH_SECRETARY, Role.PRINCIPAL_LEADER, Role.LEADER})
+REPORT_ROLES = frozenset({Role.ORG_OFFICER, Role.BRANCH_SECRETARY, Role.UNIT_HEAD, Role.LEADER, Role.PRINCIPAL_LEADER})
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -13,5 +18,7 @@ def navigation(request: HttpRequest) -> dict:
         "nav_scope": scope,
         "nav_sees_members": bool(scope.unit_ids or scope.organization_ids),
         "nav_sees_branches": bool(scope.organization_ids),
+        "nav_sees_reviews": bool(scope.roles & REVIEW_ROLES),
+        "nav_sees_reports": bool(scope.roles & REPORT_ROLES),
         "nav_person": getattr(user, "person", None) if scope.person_id else None,
     }

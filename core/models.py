@@ -59,6 +59,20 @@ AUDIT_ACTION_LABELS = {
     "delegation.add": _("登记代签授权"),
     "delegation.revoke": _("撤销代签授权"),
     "reminders.send": _("发送考核提醒"),
+    "poll.create": _("建立测评"),
+    "poll.update": _("修改测评对象或题目"),
+    "poll.codes_issue": _("发放投票码"),
+    "poll.codes_void": _("作废未使用的投票码"),
+    "poll.open": _("开始投票"),
+    "poll.close": _("结束投票"),
+    "cadre.exercise_create": _("建立中层干部考核"),
+    "cadre.exercise_update": _("修改中层干部考核"),
+    "cadre.score_enter": _("录入中层干部考核评分"),
+    "cadre.import": _("导入中层干部考核评分"),
+    "cadre.file": _("中层干部考核结果备案"),
+    "report.request": _("申请生成报表"),
+    "report.retry": _("重新生成报表"),
+    "report.download": _("下载报表"),
 }
 
 

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "branches",
     "members",
     "appraisal",
+    "reviews",
+    "reports",
 ]
 
 MIDDLEWARE = [
