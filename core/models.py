@@ -73,6 +73,11 @@ AUDIT_ACTION_LABELS = {
     "report.request": _("申请生成报表"),
     "report.retry": _("重新生成报表"),
     "report.download": _("下载报表"),
+    "auth.login": _("登录"),
+    "auth.login_failed": _("登录失败"),
+    "auth.lockout": _("账号因多次登录失败被暂时锁定"),
+    "auth.logout": _("退出登录"),
+    "auth.session_expired": _("会话超时退出"),
 }
 
 
@@ -107,3 +112,26 @@ class AuditEvent(models.Model):
     @property
     def action_label(self) -> str:
         return str(AUDIT_ACTION_LABELS.get(self.action, self.action))
+
+
+class LoginThrottle(models.Model):
+    """Failed logins counted per account name and per client address (RELIABILITY.md R6). Kept in the database
+    so that the limit holds when Redis is down; keys are stored as salted hashes, never as names or addresses."""
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", _("账号")
+        ADDRESS = "address", _("来源地址")
+
+    kind = models.CharField(_("类别"), max_length=8, choices=Kind.choices)
+    key_hash = models.CharField(_("摘要"), max_length=64)
+    failures = models.PositiveIntegerField(_("失败次数"), default=0)
+    window_started_at = models.DateTimeField(_("计数开始"))
+    locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("登录失败计数")
+        verbose_name_plural = _("登录失败计数")
+        constraints = [models.UniqueConstraint(fields=["kind", "key_hash"], name="login_throttle_once_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.failures}"

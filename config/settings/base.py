@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.SessionTimeoutMiddleware",
     # Deny by default: every view needs a login unless it is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -112,7 +113,17 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# R7: a session ends 30 minutes after the last request and 8 hours after login at the latest.
 SESSION_COOKIE_AGE = env_int("ZHIBU_SESSION_SECONDS", 8 * 3600)
+ZHIBU_SESSION_IDLE_SECONDS = env_int("ZHIBU_SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_COOKIE_SAMESITE = "Lax"
+# R6: an account name locks for 15 minutes after 5 failures; an address after 50 failures in an hour (offices
+# share one NAT address). ZHIBU_CLIENT_IP_HEADER names the header the trusted reverse proxy sets, e.g. HTTP_X_REAL_IP.
+ZHIBU_LOGIN_MAX_FAILURES = env_int("ZHIBU_LOGIN_MAX_FAILURES", 5)
+ZHIBU_LOGIN_LOCK_SECONDS = env_int("ZHIBU_LOGIN_LOCK_SECONDS", 15 * 60)
+ZHIBU_LOGIN_ADDRESS_MAX_FAILURES = env_int("ZHIBU_LOGIN_ADDRESS_MAX_FAILURES", 50)
+ZHIBU_LOGIN_ADDRESS_WINDOW_SECONDS = env_int("ZHIBU_LOGIN_ADDRESS_WINDOW_SECONDS", 3600)
+ZHIBU_CLIENT_IP_HEADER = os.environ.get("ZHIBU_CLIENT_IP_HEADER", "")
 SESSION_COOKIE_HTTPONLY = True
 
 LANGUAGE_CODE = "zh-hans"
