@@ -1,4 +1,6 @@
-"""Session lifetime (RELIABILITY.md R7): an idle session ends after ZHIBU_SESSION_IDLE_SECONDS, any session after
+"""Session lifetime (RELIABILITY.md R7) and no caching of signed-in pages (R10).
+
+Session lifetime: an idle session ends after ZHIBU_SESSION_IDLE_SECONDS, any session after
 ZHIBU_SESSION_SECONDS from login. The last-seen time is written at most once a minute, not on every request."""
 
 from collections.abc import Callable
@@ -48,3 +50,17 @@ class SessionTimeoutMiddleware:
             )
         elif now - seen_at >= SEEN_RESOLUTION_SECONDS:
             request.session[SEEN_AT_KEY] = now
+
+
+class NoStoreMiddleware:
+    """Pages seen signed in hold personnel data: no browser or proxy may keep a copy (RELIABILITY.md R10,
+    ASVS 14.3.2). Static files are served before this by WhiteNoise and keep their long cache headers."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.user.is_authenticated and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store"
+        return response

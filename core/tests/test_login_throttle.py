@@ -122,3 +122,22 @@ def test_weak_passwords_are_refused(password, personas):
 
     with pytest.raises(ValidationError):
         validate_password(password, personas.alice)
+
+
+def test_signed_in_pages_are_not_cached(client, personas):
+    client.force_login(personas.olga)
+    for name in ("home", "members:list"):
+        assert client.get(reverse(name))["Cache-Control"] == "no-store"
+
+
+def test_production_headers_protect_every_page(client, personas, settings):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_CONTENT_TYPE_NOSNIFF = True
+    settings.SECURE_SSL_REDIRECT = False
+    client.force_login(personas.alice)
+    response = client.get(reverse("home"), secure=True)
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
