@@ -141,3 +141,11 @@ def test_production_headers_protect_every_page(client, personas, settings):
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_pages_carry_a_content_security_policy_without_inline_script(client, personas):
+    client.force_login(personas.alice)
+    policy = client.get(reverse("home"))["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["object-src"] == directives["base-uri"] == directives["frame-ancestors"] == "'none'"

@@ -10,6 +10,11 @@ from django.db import connections
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
+def _collect_csp_violation(message, violations: list[str]) -> None:
+    if message.type == "error" and "Content Security Policy" in message.text:
+        violations.append(message.text)
+
+
 @pytest.fixture
 def page(live_server, monkeypatch):
     if not os.path.exists(CHROMIUM):
@@ -26,8 +31,13 @@ def page(live_server, monkeypatch):
         )  # fmt: skip
         page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
         page.set_default_timeout(15_000)
+        # Every page a browser test visits must satisfy the Content-Security-Policy (RELIABILITY.md R10).
+        violations: list[str] = []
+        page.on("console", lambda message: _collect_csp_violation(message, violations))
+        page.csp_violations = violations
         yield page
         browser.close()
         # While Playwright runs, the test's ORM calls get a database connection of their own (another context);
         # close it here, in that context, or PostgreSQL refuses to drop the test database.
         connections.close_all()
+    assert not violations, f"the pages broke the Content-Security-Policy: {violations}"
