@@ -43,7 +43,7 @@ define ensure_packages
 	apt-get update && apt-get install -y --no-install-recommends $$missing
 endef
 
-.PHONY: help bootstrap-system bootstrap-test-system venv run test lint format worker beat check-worker bench clean
+.PHONY: help bootstrap-system bootstrap-test-system venv run test lint format worker beat check-worker bench backup restore clean
 
 help: ## Show this list of targets
 	@echo "Zhibu (支部). Usage: make <target>"
@@ -99,6 +99,13 @@ check-worker: $(STAMP) ## Ask a running worker to answer a ping task
 bench: $(STAMP) ## Measure the member list (100 vs 10,000) and the signing page (5 vs 200); prints only
 	$(BIN)/python bench/member_list.py
 	$(BIN)/python bench/signing_page.py
+
+backup: $(STAMP) ## Back up the database and stored files to var/backups/ (a directory with a manifest of table digests)
+	$(BIN)/python manage.py backup
+
+restore: $(STAMP) ## Restore BACKUP=var/backups/zhibu-backup-… into the configured database and files, then verify it
+	@test -n "$(BACKUP)" || { echo "Usage: make restore BACKUP=var/backups/zhibu-backup-YYYYmmdd-HHMMSS"; exit 2; }
+	$(BIN)/python manage.py restore "$(BACKUP)" --yes
 
 clean: ## Remove .venv and var/ (the local SQLite database, secret key and files)
 	rm -rf $(VENV) var
