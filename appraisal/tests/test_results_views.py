@@ -4,6 +4,7 @@ talks, the year, commendations and the archive; each with the allowed and the fo
 import datetime
 from io import BytesIO
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -89,7 +90,9 @@ def test_the_published_list_shows_name_department_position_and_grade_but_no_opin
     html = _html(client.get(_publication_url(group, org)))
     assert "办公室2026年第一季度平时考核结果公示" in html
     assert "李建国" in html and "基本称职" in html and "全年工作认真" not in html
-    assert '<style media="print">' in html and "nav.navbar" in html
+    # Printed, the list stands alone: the print stylesheet hides the menu and the buttons.
+    assert 'media="print" href="/static/css/print.css"' in html
+    assert "nav.navbar" in (settings.BASE_DIR / "static" / "css" / "print.css").read_text()
     rows = _sheet_rows(client.get(_publication_url(group, org) + "&export=xlsx"))
     assert rows[0] == ("序号", "姓名", "部门", "职务", "等次")
     assert {(r[1], r[4]) for r in rows[1:]} == {("张小丽", "称职"), ("李建国", "基本称职"), ("欧阳静", "称职"),
