@@ -193,6 +193,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "appraisal.tasks.send_daily_reminders",
         "schedule": crontab(hour=8, minute=30),
     },
+    # Report jobs (RELIABILITY.md R17, R18, R25): re-send jobs whose message was never sent (Redis was down) or
+    # whose worker died, and delete files past their retention.
+    "reports-sweep-jobs": {
+        "task": "reports.tasks.sweep_report_jobs",
+        "schedule": 60.0,
+    },
+    "reports-purge-files": {
+        "task": "reports.tasks.purge_report_files",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
 
 # R10: every page loads only what this server serves (no CDN on closed networks, no injected script). Style
@@ -229,6 +239,15 @@ ZHIBU_FIRST_THOUGHT_REPORT_DAYS = env_int("ZHIBU_FIRST_THOUGHT_REPORT_DAYS", 30)
 ZHIBU_TRANSFER_EXPIRING_DAYS = env_int("ZHIBU_TRANSFER_EXPIRING_DAYS", 7)
 ZHIBU_ELDERLY_AGE = env_int("ZHIBU_ELDERLY_AGE", 70)
 ZHIBU_COMMITTEE_WARNING_DAYS = env_int("ZHIBU_COMMITTEE_WARNING_DAYS", 90)
+# Reports (DOMAIN.md §8, RELIABILITY.md R17–R20, R25).
+ZHIBU_REPORT_RETENTION_DAYS = env_int("ZHIBU_REPORT_RETENTION_DAYS", 7)
+ZHIBU_REPORT_MAX_ATTEMPTS = env_int("ZHIBU_REPORT_MAX_ATTEMPTS", 3)
+# A running job renews its lease at every step; a job whose lease ran out is taken over by the sweeper.
+ZHIBU_REPORT_LEASE_SECONDS = env_int("ZHIBU_REPORT_LEASE_SECONDS", 600)
+# A pending job whose message was sent this long ago without a worker taking it is sent again.
+ZHIBU_REPORT_REDISPATCH_SECONDS = env_int("ZHIBU_REPORT_REDISPATCH_SECONDS", 900)
+# Forms per WeasyPrint document: bounded memory (STACK.md: 200 forms peak at 387 MB).
+ZHIBU_REPORT_PDF_CHUNK = env_int("ZHIBU_REPORT_PDF_CHUNK", 100)
 
 LOGGING = {
     "version": 1,
