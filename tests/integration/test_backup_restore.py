@@ -12,7 +12,8 @@ from django.db import connection
 
 from core.backup import postgres_conninfo
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Committed data: pg_dump reads the database from another connection.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
