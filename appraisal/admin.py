@@ -7,6 +7,9 @@ from .models import (
     AdmonishmentTask,
     AppraisalGroup,
     Appraisee,
+    CadreAppraisee,
+    CadreExercise,
+    CadreResult,
     Commendation,
     Cycle,
     Delegation,
@@ -96,3 +99,31 @@ class AdmonishmentTaskAdmin(ReadOnlyAdmin):
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["user", "message", "created_at", "read_at"]
+
+
+# ---- Mid-level cadre appraisal: changed only through its pages, which check who scores and lock it once filed.
+
+
+class CadreAppraiseeInline(admin.TabularInline):
+    model = CadreAppraisee
+    extra = 0
+    fields = ["person", "position", "work_score", "principal_score"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CadreExercise)
+class CadreExerciseAdmin(ReadOnlyAdmin):
+    list_display = ["year", "title", "unit", "principal_leader", "status", "filed_by", "filed_at"]
+    list_filter = ["year", "status"]
+    inlines = [CadreAppraiseeInline]
+
+
+@admin.register(CadreResult)
+class CadreResultAdmin(ReadOnlyAdmin):
+    list_display = ["appraisee", "total_display", "rank", "work_adjusted", "principal", "team_mean", "poll_mean"]
+    list_filter = ["appraisee__exercise__year"]
+    search_fields = ["appraisee__person__name"]

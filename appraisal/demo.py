@@ -1,6 +1,7 @@
 """Demo data of the routine appraisal (DOMAIN.md §5) for `manage.py seed_demo`, built on the demo organ of
 members/demo.py: this year's quarterly-graded cycle with one group per department, monthly logs of the past
-months, quarterly summaries, signed ratings of the past quarters, publications, commendations and penalties.
+months, quarterly summaries, signed ratings of the past quarters, publications, commendations and penalties; and
+the mid-level cadre appraisal (§6) of last year and this year (appraisal/demo_cadre.py).
 
 Everything is keyed on natural keys (cycle name, group name, person and month or quarter, document number), so a
 second run adds nothing. Choices come from a seeded random.Random, so every run on the same day draws the same.
@@ -27,6 +28,7 @@ from members.models import Person, ServiceStatus
 from members.scopes import scope_for
 
 from . import feedback, setup
+from .demo_cadre import build_cadre_demo
 from .models import (
     Acknowledgement,
     AdmonishmentTask,
@@ -516,5 +518,6 @@ def build_appraisal_demo(today: datetime.date) -> DemoResult:
     builder.publications(groups)
     builder.commendations(groups)
     builder.delegation()
+    build_cadre_demo(today=today, users=builder.users, seed=SEED)
     reminders_send(today=today)
     return builder.result

@@ -507,3 +507,176 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+# ---- Mid-level cadre appraisal (中层干部考核, DOMAIN.md §6) ------------------------------------------------------
+
+
+class CadreExerciseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """An exercise is seen by the organisation officers covering its unit, and by its scorers (the principal
+        leader and the team members). Outside that, it does not exist (404)."""
+        from core.roles import Role
+        from members.scopes import scope_for
+
+        scope = scope_for(user)
+        mine = Q(unit_id__in=scope.units_for(Role.ORG_OFFICER))
+        if scope.person_id is not None:
+            mine |= Q(principal_leader_id=scope.person_id) | Q(team_members__id=scope.person_id)
+        return self.filter(pk__in=self.model.objects.filter(mine).values("pk"))
+
+
+class CadreExercise(models.Model):
+    """One year's appraisal of the mid-level cadres of a unit (§6): four components, a ranking, and filing
+    (备案) with the organisation department, after which nothing of it changes."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("进行中")
+        FILED = "filed", _("已备案")
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    unit = models.ForeignKey("branches.Unit", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("名称"), max_length=200)
+    principal_leader = models.ForeignKey(
+        "members.Person", verbose_name=_("主要领导"), on_delete=models.PROTECT, related_name="+"
+    )
+    team_members = models.ManyToManyField(
+        "members.Person", verbose_name=_("班子成员"), related_name="cadre_exercises_scored", blank=True
+    )
+    poll = models.OneToOneField(
+        "reviews.Poll",
+        verbose_name=_("民主测评"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cadre_exercise",
+    )
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("建立人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("建立时间"), auto_now_add=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("备案人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    filed_at = models.DateTimeField(_("备案时间"), null=True, blank=True)
+
+    objects = CadreExerciseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("中层干部考核")
+        verbose_name_plural = _("中层干部考核")
+        ordering = ["-year", "unit__sort_order", "unit_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="cadre_exercise_once_per_unit_year"),
+            models.CheckConstraint(
+                condition=Q(status="draft", filed_by__isnull=True, filed_at__isnull=True)
+                | Q(status="filed", filed_by__isnull=False, filed_at__isnull=False),
+                name="cadre_exercise_filed_is_stamped",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        # Filed (备案) is final: the admin, a view or a script cannot change a filed exercise.
+        if self.pk is not None and CadreExercise.objects.filter(pk=self.pk, status=self.Status.FILED).exists():
+            raise ValueError("A filed cadre appraisal cannot be changed.")
+        super().save(*args, **kwargs)
+
+    @property
+    def is_filed(self) -> bool:
+        return self.status == self.Status.FILED
+
+
+class CadreAppraisee(models.Model):
+    """A cadre in an exercise, with the two scores entered once each: work performance (by the organisation
+    officer) and the principal leader's score. Their post is kept as it was at the appraisal."""
+
+    exercise = models.ForeignKey(
+        CadreExercise, verbose_name=_("中层干部考核"), on_delete=models.CASCADE, related_name="appraisees"
+    )
+    person = models.ForeignKey(
+        "members.Person", verbose_name=_("被考核干部"), on_delete=models.PROTECT, related_name="cadre_appraisals"
+    )
+    position = models.CharField(_("职务"), max_length=100, blank=True)
+    work_score = models.DecimalField(_("工作实绩得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    principal_score = models.DecimalField(_("主要领导评分"), max_digits=5, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("被考核干部")
+        verbose_name_plural = _("被考核干部")
+        ordering = ["exercise", "person__unit__sort_order", "person__unit_id", "person__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["exercise", "person"], name="cadre_appraisee_once_per_exercise"),
+            models.CheckConstraint(condition=Q(work_score__isnull=True) | Q(work_score__gte=0, work_score__lte=100),
+                                   name="cadre_work_score_in_range"),
+            models.CheckConstraint(
+                condition=Q(principal_score__isnull=True) | Q(principal_score__gte=0, principal_score__lte=100),
+                name="cadre_principal_score_in_range",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return str(self.person)
+
+
+class CadreTeamScore(models.Model):
+    """One leadership-team member's score of one cadre (§6: the component is the mean of these)."""
+
+    appraisee = models.ForeignKey(
+        CadreAppraisee, verbose_name=_("被考核干部"), on_delete=models.CASCADE, related_name="team_scores"
+    )
+    scorer = models.ForeignKey("members.Person", verbose_name=_("班子成员"), on_delete=models.PROTECT, related_name="+")
+    score = models.DecimalField(_("评分"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("班子成员评分")
+        verbose_name_plural = _("班子成员评分")
+        constraints = [
+            models.UniqueConstraint(fields=["appraisee", "scorer"], name="cadre_team_score_once_per_scorer"),
+            models.CheckConstraint(condition=Q(score__gte=0, score__lte=100), name="cadre_team_score_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scorer} → {self.appraisee}: {self.score}"
+
+
+class CadreResult(models.Model):
+    """A cadre's filed result (§6), written once at filing and never updated. The components and the total are
+    kept to six decimals for reading; the two-place total and the rank were computed from the exact values, whose
+    fractions are kept in `inputs` with everything else the result was computed from."""
+
+    appraisee = models.OneToOneField(
+        CadreAppraisee, verbose_name=_("被考核干部"), on_delete=models.PROTECT, related_name="result"
+    )
+    work_base = models.DecimalField(_("工作实绩得分"), max_digits=5, decimal_places=2)
+    adjustment = models.SmallIntegerField(_("表彰加分与处分减分"))
+    work_adjusted = models.DecimalField(_("调整后工作实绩得分"), max_digits=6, decimal_places=2)
+    principal = models.DecimalField(_("主要领导评分"), max_digits=5, decimal_places=2)
+    team_mean = models.DecimalField(_("班子成员评分均值"), max_digits=12, decimal_places=6)
+    poll_mean = models.DecimalField(_("民主测评均值"), max_digits=12, decimal_places=6)
+    total = models.DecimalField(_("总分（精确值）"), max_digits=12, decimal_places=6)
+    total_display = models.DecimalField(_("总分"), max_digits=6, decimal_places=2)
+    rank = models.PositiveSmallIntegerField(_("名次"))
+    inputs = models.JSONField(_("计算依据"))
+
+    class Meta:
+        verbose_name = _("中层干部考核结果")
+        verbose_name_plural = _("中层干部考核结果")
+        constraints = [models.CheckConstraint(condition=Q(rank__gte=1), name="cadre_result_rank_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.appraisee} {self.total_display}（{self.rank}）"
+
+    def save(self, *args, **kwargs) -> None:
+        # Written once at filing: a filed result is never changed.
+        if self.pk is not None:
+            raise ValueError("A filed cadre result cannot be changed.")
+        super().save(*args, **kwargs)

@@ -1,4 +1,4 @@
-from .views import logs, officer, results, signing
+from .views import cadre, logs, officer, results, signing
 
 app_name = "appraisal"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     *results.urlpatterns,
     # Organisation officers: cycles and groups, the dashboard, reminders (appraisal/views/officer.py).
     *officer.urlpatterns,
+    # Mid-level cadre appraisal: set-up, score entry, ranking, filing, import (appraisal/views/cadre.py).
+    *cadre.urlpatterns,
 ]

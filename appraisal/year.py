@@ -380,7 +380,7 @@ def _period_title(rating: Rating) -> str:
 def archive_timeline(*, user: User, person: Person) -> list[ArchiveEntry]:
     """Everything of the person's routine appraisal the user may read, oldest first: monthly logs, quarterly
     summaries, every signed revision with its signature check, acknowledgements, publications, commendations and
-    penalties, admonishment tasks and talks (§5 考核实绩档案)."""
+    penalties, admonishment tasks and talks (§5 考核实绩档案), and filed mid-level cadre results (§6)."""
     entries: list[ArchiveEntry] = []
     statuses = dict(LogStatus.choices)
     for log in MonthlyLog.objects.visible_to(user).filter(person=person).prefetch_related("tasks"):
@@ -476,6 +476,10 @@ def archive_timeline(*, user: User, person: Person) -> list[ArchiveEntry]:
         )
     for task in admonishments_visible_to(user).filter(person=person):
         entries.extend(_admonishment_entries(task))
+    # The filed mid-level cadre results (§6); that module builds on this one, so it is imported here.
+    from .cadre_selectors import cadre_archive_entries
+
+    entries.extend(cadre_archive_entries(user=user, person=person))
     entries.sort(key=lambda entry: entry.at)
     return entries
 

@@ -17,12 +17,22 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from branches.models import PartyOrganization, Unit
 from core.audit import audit_record
 from core.exports import Sheet
 from core.models import User
+from core.xlsx_import import (
+    MAX_DATA_ROWS,
+    ImportFileError,
+    RowChecker,
+    RowError,
+    SheetSpec,
+    file_name,
+    read_sheets,
+)
+from core.xlsx_import import is_blank as _is_blank
+from core.xlsx_import import labels as _labels
 
 from .models import PARTY_MEMBER_STAGES, Education, Gender, Membership, MembershipStage, Person, ServiceStatus
 
@@ -34,29 +44,11 @@ REQUIRED_HEADERS = ("姓名", "性别", "出生日期", "学历", "部门")
 NON_MEMBER_LABEL = "群众"
 # The template's example row: refused by name so that it is never imported by accident.
 EXAMPLE_NAME = "张三（示例）"
-# A roster of an organ holds hundreds of people; the caps stop a crafted file from exhausting memory.
-MAX_DATA_ROWS = 20_000
-MAX_COLUMNS = 100
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CODES = "10X98765432"
 ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
 PHONE_PATTERN = re.compile(r"^1\d{10}$")
-DATE_PATTERN = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$")
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One reason a file is refused. `row` is the row number Excel shows; None for the file as a whole."""
-
-    row: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        if self.row is None:
-            return self.message
-        return f"第{self.row}行 [{self.column}] {self.message}"
 
 
 @dataclass
@@ -71,14 +63,6 @@ class RosterImportResult:
         return not self.errors
 
 
-class RosterFileError(Exception):
-    """The file as a whole cannot be imported (not an xlsx, too large, no data, missing headers)."""
-
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__("; ".join(str(e) for e in errors))
-        self.errors = errors
-
-
 def id_check_digit(first17: str) -> str:
     """The GB 11643 check character of the first 17 digits of an ID number."""
     return ID_CHECK_CODES[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
@@ -88,80 +72,16 @@ def id_check_digit(first17: str) -> str:
 # Reading the file
 
 
-def _file_size(file: Any) -> int:
-    if isinstance(file, str | os.PathLike):
-        return os.path.getsize(file)
-    size = getattr(file, "size", None)
-    if size is not None:
-        return size
-    position = file.tell()
-    file.seek(0, os.SEEK_END)
-    size = file.tell()
-    file.seek(position)
-    return size
-
-
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _read_file(file: Any) -> tuple[dict[str, int], list[tuple[int, tuple[Any, ...]]]]:
     """The column index of each known header, and the non-empty data rows with their Excel row numbers."""
-    max_bytes = settings.ZHIBU_IMPORT_MAX_BYTES
-    if _file_size(file) > max_bytes:
-        raise RosterFileError(
-            [RowError(None, "", _("文件超过 %(mb)d MB，请分批导入。") % {"mb": max_bytes // (1024 * 1024)})]
-        )
-    if hasattr(file, "seek"):
-        file.seek(0)
-    try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    # A damaged or foreign file can fail deep inside zipfile or the XML parser with almost any exception.
-    except Exception as exc:
-        raise RosterFileError(
-            [RowError(None, "", _("无法读取文件：请上传 Excel（.xlsx）格式的名册，可先下载导入模板。"))]
-        ) from exc
-    try:
-        worksheet = workbook.worksheets[0]
-        header = next(worksheet.iter_rows(min_row=1, max_row=1, max_col=MAX_COLUMNS, values_only=True), ())
-        columns = _header_columns(header)
-        rows: list[tuple[int, tuple[Any, ...]]] = []
-        width = max(columns.values()) + 1
-        for number, values in enumerate(worksheet.iter_rows(min_row=2, max_col=width, values_only=True), start=2):
-            if all(_is_blank(v) for v in values):
-                continue
-            rows.append((number, values))
-            if len(rows) > MAX_DATA_ROWS:
-                raise RosterFileError([RowError(None, "", _("数据超过 %(n)d 行，请分批导入。") % {"n": MAX_DATA_ROWS})])
-    except RosterFileError:
-        raise
-    except Exception as exc:
-        raise RosterFileError(
-            [RowError(None, "", _("无法读取文件：请上传 Excel（.xlsx）格式的名册，可先下载导入模板。"))]
-        ) from exc
-    finally:
-        workbook.close()
-    if not rows:
-        raise RosterFileError([RowError(None, "", _("文件中没有数据行：请在表头下方逐行填写人员。"))])
-    return columns, rows
-
-
-def _header_columns(header: Iterable[Any]) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    errors: list[RowError] = []
-    for index, value in enumerate(header):
-        name = "" if value is None else str(value).strip()
-        if name not in HEADERS:
-            continue  # other columns (序号, 备注 …) are ignored
-        if name in columns:
-            errors.append(RowError(1, name, _("表头“%(name)s”重复。") % {"name": name}))
-        columns.setdefault(name, index)
-    for name in REQUIRED_HEADERS:
-        if name not in columns:
-            errors.append(RowError(1, name, _("缺少必填列“%(name)s”：第一行须为模板中的表头。") % {"name": name}))
-    if errors:
-        raise RosterFileError(errors)
-    return columns
+    (sheet,) = read_sheets(
+        file,
+        [SheetSpec(headers=HEADERS, required=REQUIRED_HEADERS)],
+        unreadable=_("无法读取文件：请上传 Excel（.xlsx）格式的名册，可先下载导入模板。"),
+    )
+    if sheet is None or not sheet.rows:
+        raise ImportFileError([RowError(None, "", _("文件中没有数据行：请在表头下方逐行填写人员。"))])
+    return sheet.columns, sheet.rows
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -247,86 +167,11 @@ class _ParsedRow:
     existing: Person | None
 
 
-class _RowChecker:
-    def __init__(self, number: int, values: tuple[Any, ...], columns: dict[str, int], today: datetime.date) -> None:
-        self.number = number
-        self.values = values
-        self.columns = columns
-        self.today = today
-        self.errors: list[RowError] = []
-
-    def error(self, column: str, message: str) -> None:
-        self.errors.append(RowError(self.number, column, message))
-
-    def raw(self, column: str) -> Any:
-        index = self.columns.get(column)
-        if index is None or index >= len(self.values):
-            return None
-        return self.values[index]
-
-    def text(self, column: str, *, max_length: int | None = None) -> str:
-        value = self.raw(column)
-        if value is None:
-            return ""
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, datetime.datetime):
-            value = value.date()
-        text = str(value).strip()
-        if max_length is not None and len(text) > max_length:
-            self.error(column, _("不能超过 %(n)d 个字。") % {"n": max_length})
-        return text
-
-    def choice(self, column: str, labels: dict[str, str]) -> str | None:
-        text = self.text(column)
-        if not text:
-            return None
-        if text not in labels:
-            self.error(
-                column,
-                _("“%(value)s”无法识别，应填写：%(allowed)s。") % {"value": text, "allowed": "、".join(labels)},
-            )
-            return None
-        return labels[text]
-
-    def date(self, column: str) -> datetime.date | None:
-        value = self.raw(column)
-        if _is_blank(value):
-            return None
-        if isinstance(value, datetime.datetime):
-            parsed = value.date()
-        elif isinstance(value, datetime.date):
-            parsed = value
-        else:
-            text = str(value).strip()
-            match = DATE_PATTERN.match(text)
-            if match is None:
-                self.error(
-                    column,
-                    _("日期格式不正确：“%(value)s”，应为 Excel 日期或 YYYY-MM-DD（也可用 / 或 . 分隔）。")
-                    % {"value": text},
-                )
-                return None
-            try:
-                parsed = datetime.date(int(match[1]), int(match[3]), int(match[4]))
-            except ValueError:
-                self.error(column, _("日期不存在：“%(value)s”。") % {"value": text})
-                return None
-        if parsed > self.today:
-            self.error(column, _("日期不能晚于今天。"))
-            return None
-        return parsed
-
-
-def _labels(choices: Iterable[tuple[str, Any]]) -> dict[str, str]:
-    return {str(label): value for value, label in choices}
-
-
 def _max_length(model: type, name: str) -> int:
     return model._meta.get_field(name).max_length
 
 
-def _check_id_number(check: _RowChecker, birth_date: datetime.date | None, gender: str | None) -> str:
+def _check_id_number(check: RowChecker, birth_date: datetime.date | None, gender: str | None) -> str:
     column = "身份证号"
     raw = check.raw(column)
     if isinstance(raw, float):
@@ -365,7 +210,7 @@ def _check_id_number(check: _RowChecker, birth_date: datetime.date | None, gende
 
 
 def _check_membership(
-    check: _RowChecker, ref: _Reference, birth_date: datetime.date | None, existing: Person | None
+    check: RowChecker, ref: _Reference, birth_date: datetime.date | None, existing: Person | None
 ) -> dict[str, Any] | None:
     stage_labels = {**_labels(MembershipStage.choices), NON_MEMBER_LABEL: ""}
     stage = check.choice("政治面貌", stage_labels)
@@ -434,7 +279,7 @@ def _check_membership(
 
 
 def _check_row(
-    check: _RowChecker, ref: _Reference, first_row_of_id: dict[str, int]
+    check: RowChecker, ref: _Reference, first_row_of_id: dict[str, int]
 ) -> tuple[_ParsedRow | None, list[RowError]]:
     person: dict[str, Any] = {}
 
@@ -543,7 +388,7 @@ def roster_import(
     result = RosterImportResult(dry_run=dry_run)
     try:
         columns, rows = _read_file(file)
-    except RosterFileError as exc:
+    except ImportFileError as exc:
         result.errors = exc.errors
         return result
 
@@ -556,7 +401,7 @@ def roster_import(
     first_row_of_id: dict[str, int] = {}
     parsed: list[_ParsedRow] = []
     for number, values in rows:
-        row, errors = _check_row(_RowChecker(number, values, columns, today), ref, first_row_of_id)
+        row, errors = _check_row(RowChecker(number, values, columns, today), ref, first_row_of_id)
         result.errors.extend(errors)
         if row is not None:
             parsed.append(row)
@@ -576,7 +421,7 @@ def roster_import(
                 summary=_("导入名册：新建 %(created)d 人，更新 %(updated)d 人")
                 % {"created": result.created, "updated": result.updated},
                 data={
-                    "file": _file_name(file),
+                    "file": file_name(file),
                     "created": result.created,
                     "updated": result.updated,
                     "created_ids": created_ids,
@@ -604,12 +449,6 @@ def _write(rows: list[_ParsedRow]) -> tuple[list[int], list[int]]:
             setattr(membership, name, value)
         membership.save()
     return created, updated
-
-
-def _file_name(file: Any) -> str:
-    if isinstance(file, str | os.PathLike):
-        return os.path.basename(file)
-    return os.path.basename(str(getattr(file, "name", "") or ""))
 
 
 # ---------------------------------------------------------------------------------------------------------------

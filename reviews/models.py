@@ -98,6 +98,11 @@ class Poll(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def owner(self):
+        """The unit or the party organisation that runs the poll."""
+        return self.unit or self.organization
+
 
 class PollSubject(models.Model):
     """Who or what is evaluated: a person (a cadre, a member) or a party organisation (a branch)."""
@@ -139,6 +144,15 @@ class PollSubject(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    @property
+    def subject_kind(self) -> str | None:
+        """ "person" or "organization" for a linked subject; None for one known by its label only."""
+        if self.person_id is not None:
+            return PollQuestion.AppliesTo.PERSON
+        if self.organization_id is not None:
+            return PollQuestion.AppliesTo.ORGANIZATION
+        return None
+
 
 class PollQuestion(models.Model):
     """Asked about every subject it applies to: a score 0–100 or 满意 / 基本满意 / 不满意."""
@@ -165,6 +179,11 @@ class PollQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    def applies_to_subject(self, subject: PollSubject) -> bool:
+        """A question for persons is not asked about a branch, and the reverse; a label-only subject gets only the
+        questions for all subjects."""
+        return self.applies_to == self.AppliesTo.ALL or self.applies_to == subject.subject_kind
 
 
 class VotingCode(models.Model):

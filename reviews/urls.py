@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+from . import views
 
 app_name = "reviews"
-urlpatterns: list = []
+
+# The organiser's pages (reviews/views.py); the participants' public pages are in reviews/vote_urls.py.
+urlpatterns = [*views.urlpatterns]

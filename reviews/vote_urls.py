@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+from . import vote
 
 app_name = "vote"
-urlpatterns: list = []
+
+# Public pages for poll participants (no login): reviews/vote.py.
+urlpatterns = [*vote.urlpatterns]

@@ -1,0 +1,99 @@
+"""The participants' pages (public, no login): enter a code, fill in the ballot, done (DOMAIN.md §7).
+
+Nothing here is logged or stored with a ballot but the ballot itself (reviews.services.ballot_cast). The code
+travels in POST bodies only, never in a URL; pages are not cached, so a shared phone's back button shows no code.
+A used code answers 409 with a clear message; results are never shown here.
+"""
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from .forms import BallotForm, CodeForm
+from .models import Poll
+from .services import CodeRejected, PollError, ballot_cast, ballot_poll_for_code
+
+CONFLICT = 409
+
+
+def _code_page(request: HttpRequest, form: CodeForm, rejected: CodeRejected | None = None) -> HttpResponse:
+    """The code form; a used code, or a poll not open, is a conflict with the state of things (409)."""
+    if rejected is not None:
+        form.add_error("code", rejected.message)
+    status = CONFLICT if rejected is not None and rejected.reason in ("used", "not_open") else 200
+    return render(request, "reviews/vote_code.html", {"form": form}, status=status)
+
+
+def _filled_code_form(code: str) -> CodeForm:
+    """The code form as if the code had been typed, for a refusal that comes after the code page."""
+    form = CodeForm({"code": code})
+    form.is_valid()
+    return form
+
+
+def _ballot_form(poll: Poll, data=None, initial=None) -> BallotForm:
+    return BallotForm(data, initial=initial, subjects=list(poll.subjects.all()), questions=list(poll.questions.all()))
+
+
+def _ballot_page(request: HttpRequest, poll: Poll, form: BallotForm, **extra) -> HttpResponse:
+    return render(request, "reviews/vote_ballot.html", {"poll": poll, "form": form, **extra})
+
+
+@login_not_required
+@never_cache
+def start(request: HttpRequest) -> HttpResponse:
+    form = CodeForm(request.POST or None)
+    if request.method != "POST" or not form.is_valid():
+        return _code_page(request, form)
+    code = form.cleaned_data["code"]
+    try:
+        poll = ballot_poll_for_code(code)
+    except CodeRejected as exc:
+        return _code_page(request, form, exc)
+    return _ballot_page(request, poll, _ballot_form(poll, initial={"code": code}))
+
+
+@login_not_required
+@never_cache
+@require_POST
+def submit(request: HttpRequest) -> HttpResponse:
+    code = request.POST.get("code", "")
+    try:
+        poll = ballot_poll_for_code(code)
+    except CodeRejected as exc:
+        return _code_page(request, _filled_code_form(code), exc)
+    form = _ballot_form(poll, request.POST)
+    if not form.is_valid():
+        return _ballot_page(request, poll, form)
+    incomplete = form.incomplete_subjects()
+    if incomplete and not form.cleaned_data["confirm_incomplete"]:
+        # Ask once: the marks given to a subject only in part will not count.
+        data = request.POST.copy()
+        data["confirm_incomplete"] = "1"
+        confirmed = _ballot_form(poll, data)
+        confirmed.is_valid()
+        return _ballot_page(request, poll, confirmed, incomplete=incomplete)
+    try:
+        ballot_cast(code=code, answers=form.answers())
+    except CodeRejected as exc:
+        return _code_page(request, _filled_code_form(code), exc)
+    except PollError as exc:
+        form.add_error(None, exc.message)
+        return _ballot_page(request, poll, form)
+    return redirect("vote:thanks")
+
+
+@login_not_required
+@never_cache
+def thanks(request: HttpRequest) -> HttpResponse:
+    return render(request, "reviews/vote_thanks.html")
+
+
+urlpatterns = [
+    path("", start, name="start"),
+    path("ballot/", submit, name="submit"),
+    path("thanks/", thanks, name="thanks"),
+]
