@@ -43,7 +43,7 @@ define ensure_packages
 	apt-get update && apt-get install -y --no-install-recommends $$missing
 endef
 
-.PHONY: help bootstrap-system bootstrap-test-system venv run test lint format worker beat check-worker bench backup restore clean
+.PHONY: help bootstrap-system bootstrap-test-system venv run test lint format worker beat check-worker bench bench-postgres backup restore clean
 
 help: ## Show this list of targets
 	@echo "Zhibu (支部). Usage: make <target>"
@@ -96,9 +96,13 @@ beat: $(STAMP) ## Run Celery beat, the scheduler of periodic tasks (needs REDIS_
 check-worker: $(STAMP) ## Ask a running worker to answer a ping task
 	$(BIN)/python manage.py check_worker
 
-bench: $(STAMP) ## Measure the member list (100 vs 10,000) and the signing page (5 vs 200); prints only
+bench: bootstrap-system $(STAMP) ## Measure the member list, the signing page and the report pack; prints only
 	$(BIN)/python bench/member_list.py
 	$(BIN)/python bench/signing_page.py
+	$(BIN)/python bench/report_pack.py
+
+bench-postgres: $(STAMP) ## Measure ballot submission on PostgreSQL (DATABASE_URL names the server); prints only
+	$(BIN)/python bench/poll_submit.py
 
 backup: $(STAMP) ## Back up the database and stored files to var/backups/ (a directory with a manifest of table digests)
 	$(BIN)/python manage.py backup

@@ -30,7 +30,7 @@ from reviews.services import PollError, poll_create, poll_question_add, poll_sub
 from .cadre_selectors import exercise_ranking, result_inputs
 from .models import CadreAppraisee, CadreExercise, CadreResult, CadreTeamScore
 
-POLL_QUESTION = "综合评价（0–100分）"
+POLL_QUESTION = "综合评价"
 SCORE_PLACES = Decimal("0.01")
 
 

@@ -51,7 +51,7 @@ def test_creating_an_exercise_creates_its_cadre_poll_with_one_subject_per_cadre(
     assert poll.kind == Poll.Kind.CADRE
     assert poll.unit == org.organ
     assert poll.status == Poll.Status.DRAFT
-    assert [q.text for q in poll.questions.all()] == ["综合评价（0–100分）"]
+    assert [q.text for q in poll.questions.all()] == ["综合评价"]
     assert {q.kind for q in poll.questions.all()} == {PollQuestion.Kind.SCORE}
     assert sorted(s.person.name for s in poll.subjects.all()) == sorted(["李建国", "孙明", "王芳", "张小丽"])
     assert exercise.appraisees.count() == 4
