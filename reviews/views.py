@@ -118,12 +118,31 @@ def _subject_rows(poll: Poll) -> list[tuple[PollSubject, list[PollQuestion]]]:
     ]
 
 
+def _managing_exercise(poll: Poll):
+    """The cadre exercise whose cadres are this poll's subjects (DOMAIN.md §6): its subjects and question follow
+    the exercise and are changed there, never on the poll page."""
+    return getattr(poll, "cadre_exercise", None)
+
+
+def _content_locked(request: HttpRequest, poll: Poll) -> HttpResponse | None:
+    exercise = _managing_exercise(poll)
+    if exercise is None:
+        return None
+    messages.error(
+        request, _("本测评的对象和题目由“%(title)s”维护，请在中层干部考核页面修改。") % {"title": exercise.title}
+    )
+    return redirect("reviews:detail", pk=poll.pk)
+
+
 def poll_detail(request: HttpRequest, pk: int, *, forms: dict | None = None, status: int = 200) -> HttpResponse:
     poll = _poll(request, pk)
     draft = poll.status == Poll.Status.DRAFT
     forms = forms or {}
+    managing_exercise = _managing_exercise(poll)
     context = {
         "poll": poll,
+        "managing_exercise": managing_exercise,
+        "content_editable": draft and managing_exercise is None,
         "subject_rows": _subject_rows(poll),
         "questions": list(poll.questions.all()),
         "codes_used": _codes_used(poll) if poll.status == Poll.Status.OPEN else None,
@@ -170,6 +189,8 @@ def poll_settings(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def subjects_add(request: HttpRequest, pk: int) -> HttpResponse:
     poll = _poll(request, pk)
+    if (locked := _content_locked(request, poll)) is not None:
+        return locked
     form = SubjectsForm(request.POST, poll=poll, user=request.user)
     if not form.is_valid():
         return poll_detail(request, pk, forms={"subjects": form}, status=400)
@@ -195,6 +216,8 @@ def subjects_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def subject_remove(request: HttpRequest, pk: int, subject_pk: int) -> HttpResponse:
     poll = _poll(request, pk)
+    if (locked := _content_locked(request, poll)) is not None:
+        return locked
     subject = get_object_or_404(PollSubject, poll=poll, pk=subject_pk)
     try:
         services.poll_subject_remove(actor=request.user, subject=subject)
@@ -207,6 +230,8 @@ def subject_remove(request: HttpRequest, pk: int, subject_pk: int) -> HttpRespon
 @require_POST
 def question_add(request: HttpRequest, pk: int) -> HttpResponse:
     poll = _poll(request, pk)
+    if (locked := _content_locked(request, poll)) is not None:
+        return locked
     form = QuestionForm(request.POST)
     if not form.is_valid():
         return poll_detail(request, pk, forms={"question": form}, status=400)
@@ -221,6 +246,8 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def question_remove(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
     poll = _poll(request, pk)
+    if (locked := _content_locked(request, poll)) is not None:
+        return locked
     question = get_object_or_404(PollQuestion, poll=poll, pk=question_pk)
     try:
         services.poll_question_remove(actor=request.user, question=question)

@@ -247,3 +247,20 @@ def test_filed_result_shows_on_the_archive_page(client, scored, personas):
     client.force_login(personas.alice)
     text = client.get(reverse("appraisal:archive", args=[personas.people.alice.pk])).content.decode()
     assert "2026年度中层干部考核：总分 72.92，第 4 名（共 4 人）" in text
+
+
+def test_the_cadre_polls_subjects_and_question_are_changed_only_through_the_exercise(client, exercise, personas):
+    from reviews.models import PollQuestion, PollSubject
+
+    poll = exercise.poll
+    subject = PollSubject.objects.filter(poll=poll).first()
+    question = PollQuestion.objects.filter(poll=poll).first()
+    client.force_login(personas.chief)
+    page = client.get(reverse("reviews:detail", args=[poll.pk])).content.decode()
+    assert "由中层干部考核维护" in page and "添加测评对象" not in page and "添加题目" not in page
+    client.post(reverse("reviews:subject_remove", args=[poll.pk, subject.pk]))
+    client.post(reverse("reviews:question_remove", args=[poll.pk, question.pk]))
+    extra = {"text": "另加的题", "kind": "score", "applies_to": "all"}
+    client.post(reverse("reviews:question_add", args=[poll.pk]), extra)
+    assert PollSubject.objects.filter(poll=poll).count() == exercise.appraisees.count()
+    assert list(PollQuestion.objects.filter(poll=poll)) == [question]
