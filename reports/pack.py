@@ -2,7 +2,9 @@
 registered kind the requester may build for it, in PDF and Excel, and an index.
 
 The zip is written to a file on disk as it grows (never in memory); each report is first written to a scratch
-directory, added to the zip and deleted, so the disk holds at most one report beside the zip.
+directory, added to the zip and deleted, so the disk holds at most one report beside the zip. A kind's data is
+collected once for both its formats; PDF and xlsx files are stored in the zip as they are (both are compressed
+already, and deflating them again cost time for nothing).
 """
 
 import hashlib
@@ -23,6 +25,7 @@ from .periods import ReportPeriod
 from .registry import (
     SCOPE_ORGANIZATION,
     SCOPE_UNIT,
+    ReportContent,
     ReportError,
     ReportKind,
     ReportRequest,
@@ -30,7 +33,7 @@ from .registry import (
     kinds,
     register,
 )
-from .rendering import safe_filename, write_report
+from .rendering import safe_filename, write_content
 
 Progress = Callable[[float], None]
 INDEX_NAME = "index.html"
@@ -90,6 +93,7 @@ def build_pack(request: ReportRequest, fmt: str, directory: Path, progress: Prog
     out_path = directory / f"{stem}.zip"
     scratch = directory / "parts"
     entries: list[PackEntry] = []
+    collected: tuple[tuple, ReportContent] | None = None
     with zipfile.ZipFile(out_path, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         for index, (kind, target, period, part_fmt) in enumerate(plan):
             scratch.mkdir(exist_ok=True)
@@ -100,12 +104,15 @@ def build_pack(request: ReportRequest, fmt: str, directory: Path, progress: Prog
                     progress((index + fraction) / (len(plan) + 1))
 
             sub_request = ReportRequest(kind=kind, target=target, period=period, user=request.user)
-            for path in write_report(sub_request, part_fmt, scratch, step):
+            key = (kind.key, target, period)
+            if collected is None or collected[0] != key:  # the plan lists a kind's formats one after the other
+                collected = (key, kind.collect(sub_request))
+            for path in write_content(sub_request, collected[1], part_fmt, scratch, step):
                 entries.append(
                     PackEntry(folder, path.name, kind.label, target.label, period.label, path.stat().st_size,
                               _sha256(path))
                 )  # fmt: skip
-                archive.write(path, f"{folder}/{path.name}")
+                archive.write(path, f"{folder}/{path.name}", compress_type=zipfile.ZIP_STORED)
                 path.unlink()
             shutil.rmtree(scratch)
         index_html = render_to_string(
@@ -125,7 +132,7 @@ def build_pack(request: ReportRequest, fmt: str, directory: Path, progress: Prog
             ],
             listing,
         )  # fmt: skip
-        archive.write(listing, LISTING_NAME)
+        archive.write(listing, LISTING_NAME, compress_type=zipfile.ZIP_STORED)
         listing.unlink()
     if progress:
         progress(1.0)
