@@ -76,7 +76,7 @@ def postgres_conninfo(db: dict[str, Any]) -> str:
 def _run(command: list[str]) -> None:
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
-        raise BackupError(f"{command[0]} failed: {result.stderr.strip()}")
+        raise BackupError(f"{command[0]} 执行失败：{result.stderr.strip()}")
 
 
 def backup_create(out_dir: Path) -> Path:
@@ -96,7 +96,7 @@ def backup_create(out_dir: Path) -> Path:
         with sqlite3.connect(target / SQLITE_COPY) as copy:
             digests = _table_digests(copy, tables)
     else:
-        raise BackupError(f"unsupported database: {connection.vendor}")
+        raise BackupError(f"不支持的数据库：{connection.vendor}")
     files_root = Path(settings.PRIVATE_STORAGE_ROOT)
     file_count = 0
     with tarfile.open(target / FILES, "w") as archive:
@@ -119,7 +119,7 @@ def backup_create(out_dir: Path) -> Path:
 def _manifest(backup_dir: Path) -> dict[str, Any]:
     path = Path(backup_dir) / MANIFEST
     if not path.exists():
-        raise BackupError(f"{backup_dir} holds no {MANIFEST}: not a Zhibu backup")
+        raise BackupError(f"{backup_dir} 中没有 {MANIFEST}：不是支部系统的备份")
     return json.loads(path.read_text())
 
 
@@ -129,7 +129,7 @@ def backup_restore(backup_dir: Path, *, database_url: str, files_root: Path) -> 
     backup_dir = Path(backup_dir)
     manifest = _manifest(backup_dir)
     if hashlib.sha256((backup_dir / FILES).read_bytes()).hexdigest() != manifest["files_sha256"]:
-        raise BackupError("files.tar does not match the manifest: the backup is damaged")
+        raise BackupError("files.tar 与清单不符：备份已损坏")
     if manifest["vendor"] == "postgresql":
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--exit-on-error",
               f"--dbname={database_url}", str(backup_dir / PG_DUMP)])  # fmt: skip

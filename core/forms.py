@@ -37,3 +37,12 @@ class LoginForm(AuthenticationForm):
             raise
         login_success_record(username=username)
         return cleaned
+
+
+def add_service_errors(form, exc) -> None:
+    """Show a service's ValidationError on the form: on its field when the form has one, else above the form."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

@@ -13,10 +13,10 @@ from django.db import connection
 
 from appraisal.cadre_services import cadre_exercise_file, cadre_work_scores_enter
 from appraisal.models import CadreAppraisee, CadreExercise, CadreResult
-from appraisal.tests.test_signing_races import _race
 from core.models import AuditEvent
 from core.roles import Role
 from members.services import role_assign
+from tests.concurrency import race
 from tests.factories import PersonFactory, UserFactory
 
 from .cadre_fixtures import PASSWORD, appraisee_ids, exercise, scored, scorers  # noqa: F401 (fixtures)
@@ -38,7 +38,7 @@ def second_officer(org):
 
 
 def test_two_officers_filing_at_once_file_once(scored, personas, second_officer):
-    outcomes = _race(
+    outcomes = race(
         lambda: cadre_exercise_file(exercise=scored, password=PASSWORD, by=personas.chief),
         lambda: cadre_exercise_file(exercise=scored, password=PASSWORD, by=second_officer),
     )
@@ -53,7 +53,7 @@ def test_two_officers_filing_at_once_file_once(scored, personas, second_officer)
 @pytest.mark.parametrize("attempt", range(3))
 def test_a_score_entered_while_filing_is_in_the_result_or_refused(scored, personas, second_officer, attempt):
     sam = appraisee_ids(scored)["孙明"]
-    outcomes = _race(
+    outcomes = race(
         lambda: cadre_exercise_file(exercise=scored, password=PASSWORD, by=personas.chief),
         lambda: cadre_work_scores_enter(exercise=scored, scores={sam: Decimal("95")}, by=second_officer),
     )

@@ -5,7 +5,6 @@ corrections racing for the last place, never end over the quota. Real concurrent
 """
 
 import datetime
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -15,6 +14,7 @@ from appraisal.models import Delegation, Grade, Rating
 from appraisal.rules import excellent_quota, rules_for_year
 from appraisal.services import RatingEntry, current_ratings, group_add, group_sign, rating_revise
 from appraisal.tests.conftest import Q1_END, write_summary
+from tests.concurrency import race
 from tests.factories import PersonFactory
 
 PASSWORD = "pw-for-tests-1"
@@ -23,29 +23,6 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent transactions need PostgreSQL"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _race(*calls):
-    """Run the calls in threads released together; return each one's result or the exception it raised."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except Exception as exc:  # the outcome, success or refusal, is what the test asserts on
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 @pytest.fixture
@@ -73,7 +50,7 @@ def test_two_leaders_signing_the_same_group_at_once_sign_it_once_within_the_quot
                    for a in appraisees}  # fmt: skip
         return lambda: group_sign(group=seven, period=1, entries=entries, password=PASSWORD, by=by, today=Q1_END)
 
-    outcomes = _race(sign(personas.lin, appraisees[0]), sign(personas.chief, appraisees[1]))
+    outcomes = race(sign(personas.lin, appraisees[0]), sign(personas.chief, appraisees[1]))
 
     signed = [o for o in outcomes if isinstance(o, list)]
     refused = [o for o in outcomes if isinstance(o, ValidationError)]
@@ -100,7 +77,7 @@ def test_two_corrections_racing_for_the_last_excellent_place_never_exceed_the_qu
             today=Q1_END,
         )
 
-    outcomes = _race(revise(appraisees[0]), revise(appraisees[1]))
+    outcomes = race(revise(appraisees[0]), revise(appraisees[1]))
 
     revised = [o for o in outcomes if isinstance(o, Rating)]
     refused = [o for o in outcomes if isinstance(o, ValidationError)]

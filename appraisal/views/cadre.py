@@ -8,7 +8,6 @@ scorer. What a user can see but may not do answers 403.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.exports import xlsx_response
+from core.forms import add_service_errors
 from core.pagination import paginate, querystring_without_page
 from core.roles import Role
 from members.scopes import scope_for
@@ -46,14 +46,6 @@ def _managed(request: HttpRequest, pk: int) -> CadreExercise:
     if not services.can_manage(scope_for(request.user), exercise):
         raise PermissionDenied
     return exercise
-
-
-def _add_service_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # ---- The exercises -------------------------------------------------------------------------------------------
@@ -102,7 +94,7 @@ def exercise_create(request: HttpRequest) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已建立%(title)s，并建立了民主测评。") % {"title": exercise.title})
             return redirect("appraisal:cadre_detail", pk=exercise.pk)
@@ -138,7 +130,7 @@ def exercise_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已保存。"))
             return redirect("appraisal:cadre_detail", pk=exercise.pk)

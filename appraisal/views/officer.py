@@ -3,7 +3,6 @@ delegations and the completion dashboard; and everyone's reminders (item 7)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exports import Sheet, xlsx_response
+from core.forms import add_service_errors
 from core.pagination import paginate, querystring_without_page
 from members.scopes import scope_for
 
@@ -37,14 +37,6 @@ def _require_officer(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _add_service_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field_name, errors in exc.message_dict.items():
-            form.add_error(field_name if field_name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _wants_xlsx(request: HttpRequest) -> bool:
     return request.GET.get("export") == "xlsx"
 
@@ -59,7 +51,7 @@ def cycles(request: HttpRequest) -> HttpResponse:
         try:
             cycle = setup.cycle_create(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("考核周期“%(cycle)s”已开启，请添加考核组。") % {"cycle": cycle})
             return redirect("appraisal:cycle_detail", pk=cycle.pk)
@@ -121,7 +113,7 @@ def group_create(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("考核组“%(name)s”已建立。") % {"name": group.name})
             return redirect("appraisal:group_setup", pk=group.pk)
@@ -162,7 +154,7 @@ def group_setup(request: HttpRequest, pk: int) -> HttpResponse:
                     group=group, people=list(add_form.cleaned_data["people"]), by=request.user
                 )
             except ValidationError as exc:
-                _add_service_errors(add_form, exc)
+                add_service_errors(add_form, exc)
             else:
                 messages.success(request, _("已加入 %(n)d 人。") % {"n": len(added)})
                 return redirect("appraisal:group_setup", pk=group.pk)
@@ -255,7 +247,7 @@ def delegations(request: HttpRequest) -> HttpResponse:
         try:
             setup.delegation_add(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("代签授权已登记。"))
             return redirect("appraisal:delegations")

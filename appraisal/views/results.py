@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exports import Sheet, xlsx_response
+from core.forms import add_service_errors
 from core.pagination import paginate, querystring_without_page
 from core.roles import Role
 from members.models import Person
@@ -39,14 +39,6 @@ def _with_defaults(request: HttpRequest, defaults: dict) -> QueryDict:
         if not data.get(name) and value is not None:
             data[name] = str(value)
     return data
-
-
-def _add_service_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # ---- 我的考核结果 ---------------------------------------------------------------------------------------------
@@ -193,7 +185,7 @@ def admonishment_record(request: HttpRequest, pk: int) -> HttpResponse:
                 task=task, talk_on=form.cleaned_data["talk_on"], notes=form.cleaned_data["notes"], by=request.user
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已记录与%(name)s的诫勉谈话。") % {"name": task.person.name})
             return redirect("appraisal:admonishments")
@@ -283,7 +275,7 @@ def commendation_create(request: HttpRequest) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已录入：%(c)s。") % {"c": commendation})
             return redirect(f"{reverse('appraisal:commendations')}?{urlencode({'person': commendation.person_id})}")

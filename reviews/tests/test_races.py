@@ -4,7 +4,6 @@ and no ballot lost when the poll closes while ballots are being cast. Real concu
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/zhibu_polls pytest reviews/tests/test_races.py
 """
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -16,34 +15,12 @@ from reviews.models import Ballot, Poll, StagedBallot, VotingCode
 from reviews.results import poll_results
 from reviews.services import CodeRejected, ballot_cast, poll_close, poll_codes_issue, poll_open
 from reviews.tests.conftest import subjects_and_question
+from tests.concurrency import race
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent transactions need PostgreSQL"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _race(*calls):
-    """Run the calls in threads released together; return each one's result or the exception it raised."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except Exception as exc:  # the outcome, success or refusal, is what the test asserts on
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 def _answers(poll, score):
@@ -55,7 +32,7 @@ def test_twenty_simultaneous_submissions_of_one_code_cast_one_ballot(personas, c
     code = poll_codes_issue(actor=personas.chief, poll=cadre_poll, count=3)[0]
     poll_open(actor=personas.chief, poll=cadre_poll)
 
-    outcomes = _race(*(lambda s=score: ballot_cast(code=code, answers=_answers(cadre_poll, s)) for score in range(20)))
+    outcomes = race(*(lambda s=score: ballot_cast(code=code, answers=_answers(cadre_poll, s)) for score in range(20)))
 
     refused = [o for o in outcomes if isinstance(o, CodeRejected)]
     assert outcomes.count(None) == 1 and len(refused) == 19, outcomes
@@ -73,7 +50,7 @@ def test_the_same_code_submitted_twice_at_once_through_the_page_gives_one_ballot
     def submit():
         return Client().post(reverse("vote:submit"), data).status_code
 
-    outcomes = _race(submit, submit)
+    outcomes = race(submit, submit)
 
     assert sorted(outcomes) == [302, 409], outcomes
     assert StagedBallot.objects.filter(poll=cadre_poll).count() == 1
@@ -86,7 +63,7 @@ def test_closing_while_ballots_are_cast_loses_no_ballot(personas, cadre_poll):
     def cast(code):
         return lambda: ballot_cast(code=code, answers=_answers(cadre_poll, 80))
 
-    outcomes = _race(*(cast(c) for c in codes), lambda: poll_close(actor=personas.chief, poll=cadre_poll))
+    outcomes = race(*(cast(c) for c in codes), lambda: poll_close(actor=personas.chief, poll=cadre_poll))
 
     closed = outcomes[-1]
     assert isinstance(closed, Poll), outcomes

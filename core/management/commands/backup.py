@@ -17,4 +17,4 @@ class Command(BaseCommand):
             target = backup_create(Path(options["out"]))
         except BackupError as error:
             raise CommandError(str(error)) from error
-        self.stdout.write(self.style.SUCCESS(f"Backup written to {target}"))
+        self.stdout.write(self.style.SUCCESS(f"备份已写入 {target}"))

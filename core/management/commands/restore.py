@@ -24,7 +24,7 @@ class Command(BaseCommand):
         url = options["database_url"]
         if url is None:
             if not options["yes"] and not options["verify_only"]:
-                raise CommandError("Restoring replaces the configured database and files: add --yes to confirm.")
+                raise CommandError("恢复会覆盖当前配置的数据库和文件：确认请加 --yes。")
             db = connection.settings_dict
             url = postgres_conninfo(db) if connection.vendor == "postgresql" else f"sqlite:///{db['NAME']}"
         connection.close()
@@ -36,5 +36,5 @@ class Command(BaseCommand):
         except BackupError as error:
             raise CommandError(str(error)) from error
         if mismatched:
-            raise CommandError("Tables differ from the backup: " + ", ".join(mismatched))
-        self.stdout.write(self.style.SUCCESS("Restored and verified: every table matches the backup."))
+            raise CommandError("以下数据表与备份不一致：" + ", ".join(mismatched))
+        self.stdout.write(self.style.SUCCESS("已恢复并校验：每张数据表都与备份一致。"))
