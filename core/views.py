@@ -7,6 +7,7 @@ from django.utils import timezone
 from appraisal.home import home_tasks
 from branches import selectors as branch_selectors
 from members.scopes import scope_for
+from reviews.mass_selectors import rectifications_attention
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -17,6 +18,8 @@ def home(request: HttpRequest) -> HttpResponse:
         context["silent_branches"] = branch_selectors.silent_branches(user=request.user, today=today)
         context["late_entries"] = branch_selectors.recent_late_entries(user=request.user)[:10]
         context["compliance_summary"] = branch_selectors.compliance_summary(user=request.user, today=today)
+        # Rectifications of 群众评议 past their deadline, waiting for a talk or for the re-evaluation (§7).
+        context["rectifications_attention"] = list(rectifications_attention(user=request.user, today=today)[:10])
     return render(request, "core/home.html", context)
 
 

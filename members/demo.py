@@ -801,6 +801,10 @@ def seed_demo(today: datetime.date | None = None) -> SeedResult:
 
     build_lifecycle_demo(tree, demo, today)
     build_appraisal_demo(today)
+    from reviews.demo import build_reviews_demo  # the reviews app builds on members
+
+    users = {u.username: u for u in User.objects.filter(username__in=["secretary", "officer"])}
+    build_reviews_demo(today=today, secretary=users["secretary"], officer=users["officer"], branch=tree.branches[0])
     return SeedResult(logins, created)
 
 

@@ -57,8 +57,8 @@ class PackEntry:
 
 def pack_plan(request: ReportRequest) -> list[tuple[ReportKind, ReportTarget, ReportPeriod, str]]:
     """(kind, target, period, format) of every report in the pack: each registered kind that takes the pack's
-    unit or organisation and that the requester may request for it, for each of its periods in the pack's
-    period, in each of its formats."""
+    unit or organisation, that the requester may request for it and whose `in_pack_when` (if any) holds, for each
+    of its periods in the pack's period, in each of its formats."""
     plan = []
     for kind in kinds():
         if not kind.in_pack or kind.build is not None:
@@ -70,6 +70,10 @@ def pack_plan(request: ReportRequest) -> list[tuple[ReportKind, ReportTarget, Re
         else:
             continue
         if not kind.may_request(request.user, target):
+            continue
+        if kind.in_pack_when is not None and not kind.in_pack_when(
+            ReportRequest(kind=kind, target=target, period=request.period, user=request.user)
+        ):
             continue
         for period in kind.periods_within(request.period):
             for fmt in kind.formats:

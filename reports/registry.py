@@ -1,7 +1,8 @@
 """The report registry (DOMAIN.md §8): each kind is one declaration of its scope, period, permission and content.
 
 A kind is added by one `register(ReportKind(...))` in a `report_kinds` module of any app (autodiscovered by
-ReportsConfig.ready), e.g. appraisal/report_kinds.py for the cadre ranking. The kind's `collect` returns a
+ReportsConfig.ready, in INSTALLED_APPS order; the pack numbers its folders in registration order, which is why the
+kinds of §8 items 1–6 are declared in reports/report_kinds.py in the order of §8). The kind's `collect` returns a
 ReportContent: a Django template for the PDF (rendered by WeasyPrint) and the sheets of the Excel workbook.
 The jobs page, the task, the pack and `manage.py build_report` all read this registry and nothing else.
 """
@@ -75,7 +76,9 @@ class ReportRequest:
 @dataclass
 class ReportContent:
     """What a kind collected. `items` are handed to the template as `items`; when `chunk_size` is set, a long
-    document is rendered `chunk_size` items at a time (bounded WeasyPrint memory, STACK.md) into parts."""
+    document is rendered `chunk_size` items at a time (bounded WeasyPrint memory, STACK.md) into parts. The pages
+    of a part are numbered within the part (forms, one per page), or, with `continuous_pages`, across all parts as
+    in one document (a long table cut into parts; reports/rendering.py)."""
 
     title: str
     template: str
@@ -83,6 +86,7 @@ class ReportContent:
     items: Sequence[Any]
     sheets: Callable[[], list[Sheet]]
     chunk_size: int | None = None
+    continuous_pages: bool = False
 
     def chunks(self) -> list[Sequence[Any]]:
         if not self.chunk_size or len(self.items) <= self.chunk_size:
@@ -106,6 +110,9 @@ class ReportKind:
     # Staff may request it for themself.
     own_person: bool = False
     in_pack: bool = True
+    # Whether the pack holds the kind, asked with the pack's period and the kind's target (None: whenever the
+    # requester may build it), e.g. the cadre ranking only in a yearly pack of a unit that ran an exercise.
+    in_pack_when: Callable[[ReportRequest], bool] | None = None
     # A kind with its own builder (the pack) writes its file itself.
     build: Callable[..., str] | None = None
     description: str = field(default="", compare=False)

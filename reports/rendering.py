@@ -4,8 +4,11 @@ Excel through core.exports (write-only, formula-safe).
 Speed and memory (STACK.md, issue 7):
 - Many forms in one WeasyPrint document cost about a third of one document per form (the fonts are subset and
   embedded once per document), but the memory of one document grows with its pages (387 MB at 200 forms). A kind
-  with `chunk_size` is therefore rendered `chunk_size` forms per document, each document its own PDF part; the
+  with `chunk_size` is therefore rendered `chunk_size` items per document, each document its own PDF part; the
   page numbers (第 N 页 / 共 M 页) count within a part.
+- A long table cut into parts (`continuous_pages`) is numbered as one document instead: each part is laid out
+  once to count its pages (and dropped), then laid out again with its first page number and the total written
+  into the page footer (templates/reports/pdf/base.html). Memory stays that of one part; the layout is done twice.
 - Python's cyclic garbage collector is paused while WeasyPrint renders a document and run once afterwards: the
   layout allocates millions of objects, the collector kept walking them (about a sixth of the rendering time), and
   the document holds them until it is written anyway, so the peak memory stays the same.
@@ -47,13 +50,23 @@ def garbage_collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-def render_pdf_file(template: str, context: dict, path: Path) -> None:
+def _document(template: str, context: dict) -> HTML:
     html = render_to_string(template, context)
     base_url = (Path(settings.BASE_DIR) / "static").as_uri() + "/"
+    return HTML(string=html, base_url=base_url, url_fetcher=StaticFilesURLFetcher())
+
+
+def render_pdf_file(template: str, context: dict, path: Path) -> None:
     with garbage_collection_paused():
-        HTML(string=html, base_url=base_url, url_fetcher=StaticFilesURLFetcher()).write_pdf(
-            target=str(path), font_config=FONT_CONFIG
-        )
+        _document(template, context).write_pdf(target=str(path), font_config=FONT_CONFIG)
+
+
+def count_pdf_pages(template: str, context: dict) -> int:
+    """The pages the document takes, from its layout alone (nothing is drawn or written)."""
+    with garbage_collection_paused():
+        pages = len(_document(template, context).render(font_config=FONT_CONFIG).pages)
+    gc.collect()
+    return pages
 
 
 def report_stem(request: ReportRequest, content: ReportContent) -> str:
@@ -78,20 +91,31 @@ def write_content(
             progress(1.0)
         return [path]
     chunks = content.chunks()
-    paths = []
+    contexts = []
     offset = 0
-    for index, chunk in enumerate(chunks, start=1):
+    for chunk in chunks:
+        contexts.append({**content.context, "title": content.title, "items": chunk, "offset": offset,
+                         "period": request.period, "target": request.target})  # fmt: skip
+        offset += len(chunk)
+    steps = len(chunks)
+    if content.continuous_pages and len(chunks) > 1:
+        steps *= 2
+        first_page = 1
+        for index, context in enumerate(contexts, start=1):
+            pages = count_pdf_pages(content.template, context)
+            context["page_first"] = first_page
+            first_page += pages
+            if progress:
+                progress(index / steps)
+        for context in contexts:
+            context["page_total"] = first_page - 1
+    paths = []
+    for index, context in enumerate(contexts, start=1):
         name = f"{stem}.pdf" if len(chunks) == 1 else f"{stem}-第{index}部分.pdf"
         path = directory / name
-        render_pdf_file(
-            content.template,
-            {**content.context, "title": content.title, "items": chunk, "offset": offset, "period": request.period,
-             "target": request.target},
-            path,
-        )  # fmt: skip
-        offset += len(chunk)
+        render_pdf_file(content.template, context, path)
         paths.append(path)
         gc.collect()  # the part's layout, kept alive until now, is mostly reference cycles
         if progress:
-            progress(index / len(chunks))
+            progress((steps - len(chunks) + index) / steps)
     return paths

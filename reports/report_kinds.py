@@ -1,6 +1,6 @@
-"""The report kinds of DOMAIN.md §8 whose data exists: the routine appraisal forms and lists (§5), the member
-structure statistics (§3) and the meeting compliance (§4). Each kind collects its data through the selectors
-the pages use, so that a report shows what the page shows.
+"""The report kinds of DOMAIN.md §8 whose data exists, in the order of §8: the routine appraisal forms and lists
+(§5), the cadre ranking (§6), the member structure statistics (§3) and the meeting compliance (§4). Each kind
+collects its data through the selectors the pages use, so that a report shows what the page shows.
 """
 
 import datetime
@@ -12,19 +12,24 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appraisal.cadre_selectors import SCORING_RULE, exercise_ranking, exercises_visible_to, ranking_sheets
+from appraisal.cadre_services import can_see_ranking
 from appraisal.feedback import grade_label, latest_revisions, publication_rows, user_label
 from appraisal.models import (
     Appraisee,
+    CadreExercise,
     Cycle,
     Grade,
     MonthlyLog,
     QuarterlySummary,
     Rating,
 )
-from appraisal.year import YearReport, year_report, year_sheets
+from appraisal.year import YearGroup, YearReport, YearRow, year_report, year_sheets
 from branches.selectors import meeting_compliance
 from core.exports import Sheet
+from core.roles import Role
 from members.models import Person
+from members.scopes import scope_for
 from members.selectors import structure_statistics
 
 from .periods import ReportPeriod
@@ -35,6 +40,7 @@ from .registry import (
     SCOPE_UNIT,
     UNIT_READERS,
     ReportContent,
+    ReportError,
     ReportKind,
     ReportRequest,
     register,
@@ -43,6 +49,13 @@ from .registry import (
 
 def _chunk() -> int:
     return settings.ZHIBU_REPORT_PDF_CHUNK
+
+
+# Rows of the year summary per form of ZHIBU_REPORT_PDF_CHUNK in a part. Measured on bench/report_pack.py's data
+# (1,000 people, one process each): one document of 1,000 rows peaks at 443 MB; parts of 100, 200 and 400 rows at
+# 291, 308 and 344 MB, against 383 MB for parts of 100 forms; with 200 rows the summary stays well below the forms
+# and the pack's peak is theirs (385 MB, from 462 MB with the summary in one document).
+YEAR_ROWS_PER_FORM = 2
 
 
 def _people_unit_ids(request: ReportRequest) -> set[int]:
@@ -307,9 +320,38 @@ PUBLICATION = register(
 # ---- 年度平时考核汇总 -----------------------------------------------------------------------------------------
 
 
+@dataclass(eq=False)
+class YearSection:
+    """A group of a cycle in the year summary. The template regroups a part's lines by their section, which
+    compares by identity (eq=False)."""
+
+    report: YearReport
+    group: YearGroup
+    first_of_report: bool
+
+
+@dataclass(frozen=True)
+class YearLine:
+    section: YearSection
+    row: YearRow
+    first_of_section: bool
+
+
+def year_lines(reports: list[YearReport]) -> list[YearLine]:
+    """The summary's rows one after the other, each knowing its cycle and group: a part cut anywhere can head its
+    first table with them (marked 续 when the cycle or group began in an earlier part)."""
+    lines = []
+    for report in reports:
+        for index, year_group in enumerate(report.groups):
+            section = YearSection(report, year_group, first_of_report=index == 0)
+            lines += [YearLine(section, row, first_of_section=i == 0) for i, row in enumerate(year_group.rows)]
+    return lines
+
+
 def collect_year(request: ReportRequest) -> ReportContent:
     """Per person Q1–Q4 grades, annual-excellent eligibility and admonishment talks (§5), as on the year page,
-    for the people of the unit subtree; one section per cycle of the year."""
+    for the people of the unit subtree; one section per cycle of the year. A long summary is one table cut into
+    parts of YEAR_ROWS_PER_FORM rows per form of ZHIBU_REPORT_PDF_CHUNK, numbered as one document."""
     unit_ids = _people_unit_ids(request)
     reports: list[YearReport] = []
     for cycle in Cycle.objects.filter(year=request.period.year).order_by("name"):
@@ -332,8 +374,10 @@ def collect_year(request: ReportRequest) -> ReportContent:
         title=_("年度平时考核汇总"),
         template="reports/pdf/year.html",
         context={},
-        items=reports,
+        items=year_lines(reports),
         sheets=sheets,
+        chunk_size=_chunk() * YEAR_ROWS_PER_FORM,
+        continuous_pages=True,
     )
 
 
@@ -345,6 +389,72 @@ YEAR = register(
         period="year",
         roles=UNIT_READERS,
         collect=collect_year,
+    )
+)
+
+
+# ---- 中层干部考核得分排名表 -------------------------------------------------------------------------------------
+
+
+def cadre_exercises(request: ReportRequest) -> list[CadreExercise]:
+    """The year's cadre exercises of the unit subtree whose ranking the requester may see on the ranking page."""
+    scope = scope_for(request.user)
+    exercises = (
+        exercises_visible_to(request.user)
+        .filter(year=request.period.year, unit_id__in=request.target.unit_ids())
+        .select_related("filed_by__person")
+        .order_by("unit__sort_order", "unit_id")
+    )
+    return [exercise for exercise in exercises if can_see_ranking(scope, exercise)]
+
+
+def cadre_ranking_in_pack(request: ReportRequest) -> bool:
+    """A yearly pack holds the ranking where the year has an exercise; a quarterly pack does not."""
+    return request.period.kind == "year" and bool(cadre_exercises(request))
+
+
+def collect_cadre_ranking(request: ReportRequest) -> ReportContent:
+    """中层干部考核得分排名表 (§6, §8 item 5): per cadre the four components, the adjustments, the total and the rank,
+    from the selector of the ranking page and its export, one section per exercise of the unit subtree. An exercise
+    not yet filed (备案) is built as it stands, marked 暂定，未备案 with what is missing, as on the page."""
+    exercises = cadre_exercises(request)
+    if not exercises:
+        raise ReportError(
+            _("%(target)s（含下级单位）没有%(year)d年度的中层干部考核。")
+            % {"target": request.target.label, "year": request.period.year}
+        )
+    rankings = [exercise_ranking(exercise) for exercise in exercises]
+    provisional = any(not ranking.filed for ranking in rankings)
+
+    def sheets() -> list[Sheet]:
+        if len(rankings) == 1:
+            return ranking_sheets(rankings[0])
+        # One ranking and one 说明 sheet per exercise, named by its unit.
+        return [
+            Sheet(ranking.exercise.unit.name[:29] + suffix, sheet.headers, sheet.rows)
+            for ranking in rankings
+            for suffix, sheet in zip((_("排名"), _("说明")), ranking_sheets(ranking), strict=True)
+        ]
+
+    title = _("中层干部考核得分排名表")
+    return ReportContent(
+        title=title + _("（暂定）") if provisional else title,
+        template="reports/pdf/cadre_ranking.html",
+        context={"scoring_rule": SCORING_RULE},
+        items=rankings,
+        sheets=sheets,
+    )
+
+
+CADRE_RANKING = register(
+    ReportKind(
+        key="cadre_ranking",
+        label=_("中层干部考核得分排名表"),
+        scopes=(SCOPE_UNIT,),
+        period="year",
+        roles=frozenset({Role.ORG_OFFICER}),
+        collect=collect_cadre_ranking,
+        in_pack_when=cadre_ranking_in_pack,
     )
 )
 

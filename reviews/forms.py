@@ -13,7 +13,7 @@ from core.roles import Role
 from members.models import Person
 from members.scopes import scope_for
 
-from .models import Poll, PollQuestion, PollSubject, Satisfaction
+from .models import Poll, PollQuestion, PollSubject
 from .rules import percent
 from .services import MAX_CODES_PER_ISSUE
 
@@ -225,9 +225,9 @@ class BallotForm(forms.Form):
                     self.fields[name] = forms.ChoiceField(
                         label=question.text,
                         required=False,
-                        choices=Satisfaction.choices,
+                        choices=question.choices,
                         widget=forms.RadioSelect(attrs={"class": "btn-check"}),
-                        error_messages={"invalid_choice": _("请选择满意、基本满意或不满意。")},
+                        error_messages={"invalid_choice": _("请从给出的选项中选择一项。")},
                     )
                 asked.append((question, name))
             self.rows.append((subject, asked))

@@ -119,7 +119,11 @@ def _subject_result(
         figures = [r.trimmed_mean if poll.trimmed_mean else r.mean for r in score_results]
         if all(f is not None for f in figures):
             result.score = mean(figures)
-    satisfaction_results = [r for r in question_results if not r.is_score]
+    satisfaction_results = [r for r in question_results if r.question.kind == PollQuestion.Kind.SATISFACTION]
+    # With an overall question (总体评价) the verdict is that question's; the aspects are shown, not counted twice.
+    overall = [r for r in satisfaction_results if r.question.is_overall]
+    if overall:
+        satisfaction_results = overall
     if satisfaction_results:
         counts = Counter(dict.fromkeys(Satisfaction.values, 0))
         for r in satisfaction_results:
@@ -140,9 +144,11 @@ def _question_result(question: PollQuestion, values: list[Decimal | str]) -> Que
         result.minimum = min(scores, default=None)
         result.maximum = max(scores, default=None)
         return result
-    counts = Counter(dict.fromkeys(Satisfaction.values, 0))
+    counts = Counter(dict.fromkeys((value for value, _label in question.choices), 0))
     counts.update(v for v in values if isinstance(v, str))
     result.counts = dict(counts)
+    if question.kind == PollQuestion.Kind.GRADE:
+        return result
     tally = (counts[Satisfaction.SATISFIED], counts[Satisfaction.BASIC], counts[Satisfaction.UNSATISFIED])
     result.satisfaction_rate = satisfaction_rate(*tally)
     result.verdict = satisfaction_verdict(*tally)

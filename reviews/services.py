@@ -32,7 +32,17 @@ from core.models import User
 from members.models import Person
 
 from .codes import code_display, code_generate, code_hash, code_normalise
-from .models import Answer, Ballot, Poll, PollQuestion, PollSubject, Satisfaction, StagedBallot, VotingCode
+from .models import (
+    Answer,
+    Ballot,
+    MemberGrade,
+    Poll,
+    PollQuestion,
+    PollSubject,
+    Satisfaction,
+    StagedBallot,
+    VotingCode,
+)
 from .permissions import may_organise
 from .rules import score_parse
 
@@ -196,8 +206,10 @@ def poll_question_add(
     text: str,
     kind: str,
     applies_to: str = PollQuestion.AppliesTo.ALL,
+    is_overall: bool = False,
 ) -> PollQuestion:
-    """Add a question asked about every subject it applies to (draft only)."""
+    """Add a question asked about every subject it applies to (draft only). An overall satisfaction question
+    (总体评价) decides the subjects' results; the other satisfaction questions are then aspects shown beside it."""
     locked = _locked(poll, actor=actor, statuses=DRAFT_ONLY, refusal=_("投票已经开始，不能再添加题目。"))
     text = (text or "").strip()
     if not text:
@@ -206,9 +218,11 @@ def poll_question_add(
         raise PollError(_("题型不正确。"))
     if applies_to not in PollQuestion.AppliesTo.values:
         raise PollError(_("适用对象不正确。"))
+    if is_overall and kind != PollQuestion.Kind.SATISFACTION:
+        raise PollError(_("只有满意度题目可以作为总体评价。"))
     position = (locked.questions.aggregate(last=Max("sort_order"))["last"] or 0) + 1
     question = PollQuestion.objects.create(
-        poll=locked, text=text, kind=kind, applies_to=applies_to, sort_order=position
+        poll=locked, text=text, kind=kind, applies_to=applies_to, is_overall=is_overall, sort_order=position
     )
     audit_record(actor=actor, action="poll.update", obj=locked, summary=_("添加题目") + f" {text}")
     return question
@@ -336,12 +350,17 @@ def poll_close(*, actor: User, poll: Poll) -> Poll:
         summary=locked.title,
         data={"codes_issued": codes_issued, "ballots_cast": len(staged)},
     )
+    if locked.kind == Poll.Kind.MASS:
+        # A round of mass evaluation opens its rectifications with the results, in this transaction (§7).
+        from .mass import mass_poll_closed
+
+        mass_poll_closed(actor=actor, poll=locked)
     return _sync(poll, locked)
 
 
 def _answer(ballot: Ballot, key: str, value: str) -> Answer:
     subject_id, question_id = (int(part) for part in key.split(":"))
-    if value in Satisfaction.values:
+    if value in Satisfaction.values or value in MemberGrade.values:
         return Answer(ballot=ballot, subject_id=subject_id, question_id=question_id, choice=value)
     return Answer(ballot=ballot, subject_id=subject_id, question_id=question_id, score=Decimal(value))
 
@@ -424,10 +443,11 @@ def ballot_answers_clean(*, poll: Poll, answers: Mapping[tuple[int, int], Decima
                 )
             cleaned[f"{subject_id}:{question_id}"] = str(score)
         else:
-            if value not in Satisfaction.values:
+            options = {value: str(label) for value, label in question.choices}
+            if value not in options:
                 raise PollError(
-                    _("“%(subject)s”的“%(question)s”请选择满意、基本满意或不满意。")
-                    % {"subject": subject.label, "question": question.text}
+                    _("“%(subject)s”的“%(question)s”请选择%(options)s。")
+                    % {"subject": subject.label, "question": question.text, "options": "、".join(options.values())}
                 )
             cleaned[f"{subject_id}:{question_id}"] = str(value)
     return cleaned

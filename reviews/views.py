@@ -31,7 +31,7 @@ from .forms import (
     turnout_label,
     turnout_value,
 )
-from .models import Poll, PollQuestion, PollSubject, VotingCode
+from .models import MemberGrade, Poll, PollQuestion, PollSubject, VotingCode
 from .permissions import may_organise_polls
 from .results import PollResults, ResultsHidden, poll_results
 from .rules import percent, two_places
@@ -124,7 +124,28 @@ def _managing_exercise(poll: Poll):
     return getattr(poll, "cadre_exercise", None)
 
 
+def _managing_evaluation(poll: Poll):
+    """The democratic evaluation whose members are this poll's subjects (DOMAIN.md §7): likewise kept by it."""
+    return getattr(poll, "democratic_evaluation", None)
+
+
+def _managing_round(poll: Poll):
+    """The round of mass evaluation whose branches and members are this poll's subjects (DOMAIN.md §7): the round
+    sets the subjects and the §7 aspects."""
+    return getattr(poll, "mass_round", None)
+
+
 def _content_locked(request: HttpRequest, poll: Poll) -> HttpResponse | None:
+    if (mass_round := _managing_round(poll)) is not None:
+        messages.error(request, _("本测评的对象和题目由群众评议“%(title)s”确定，不能修改。") % {"title": poll.title})
+        return redirect("reviews:mass_detail", pk=mass_round.pk)
+    if (evaluation := _managing_evaluation(poll)) is not None:
+        messages.error(
+            request,
+            _("本测评是%(branch)s%(year)d年度民主评议党员的党员互评，对象和题目随评议自动确定，不能修改。")
+            % {"branch": evaluation.branch.name, "year": evaluation.year},
+        )
+        return redirect("reviews:detail", pk=poll.pk)
     exercise = _managing_exercise(poll)
     if exercise is None:
         return None
@@ -139,10 +160,17 @@ def poll_detail(request: HttpRequest, pk: int, *, forms: dict | None = None, sta
     draft = poll.status == Poll.Status.DRAFT
     forms = forms or {}
     managing_exercise = _managing_exercise(poll)
+    managing_evaluation = _managing_evaluation(poll)
+    managing_round = _managing_round(poll)
     context = {
         "poll": poll,
         "managing_exercise": managing_exercise,
-        "content_editable": draft and managing_exercise is None,
+        "managing_evaluation": managing_evaluation,
+        "managing_round": managing_round,
+        "content_editable": draft
+        and managing_exercise is None
+        and managing_evaluation is None
+        and managing_round is None,
         "subject_rows": _subject_rows(poll),
         "questions": list(poll.questions.all()),
         "codes_used": _codes_used(poll) if poll.status == Poll.Status.OPEN else None,
@@ -322,6 +350,8 @@ def poll_close(request: HttpRequest, pk: int) -> HttpResponse:
         except services.PollError as exc:
             return _refused(request, exc, pk)
         messages.success(request, _("投票已结束，以下是测评结果。"))
+        if (mass_round := _managing_round(poll)) is not None:
+            return redirect("reviews:mass_results", pk=mass_round.pk)
         return redirect("reviews:results", pk=pk)
     return render(
         request,
@@ -354,6 +384,7 @@ def _results_sheets(results: PollResults) -> list[Sheet]:
     headers = [
         _("测评对象"), _("题目"), _("有效票"), _("弃权票"), _("无效票"), _("平均分"), _("去掉最高最低分后平均分"),
         _("最低分"), _("最高分"), _("满意"), _("基本满意"), _("不满意"), _("满意率（%）"), _("评价结果"),
+        *(str(label) for label in MemberGrade.labels),
     ]  # fmt: skip
     rows = []
     for subject in results.subjects:
@@ -372,6 +403,7 @@ def _results_sheets(results: PollResults) -> list[Sheet]:
                     *(q.counts.get(value) for value in ("satisfied", "basic", "unsatisfied")),
                     percent(q.satisfaction_rate),
                     q.verdict.label if q.verdict else "",
+                    *(q.counts.get(value) for value in MemberGrade.values),
                 ]
             )
     return [summary, Sheet(_("测评结果"), headers, rows)]
@@ -385,14 +417,17 @@ def poll_results_view(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "reviews/poll_results.html", {"poll": poll, "hidden": exc.message})
     if request.GET.get("export") == "xlsx":
         return xlsx_response(filename=f"{poll.title}-测评结果.xlsx", sheets=_results_sheets(results))
-    score_rows, satisfaction_rows = [], []
+    score_rows, satisfaction_rows, grade_rows = [], [], []
     for subject in results.subjects:
         scores = [q for q in subject.questions if q.is_score]
-        choices = [q for q in subject.questions if not q.is_score]
+        choices = [q for q in subject.questions if q.question.kind == PollQuestion.Kind.SATISFACTION]
+        grades = [q for q in subject.questions if q.question.kind == PollQuestion.Kind.GRADE]
         if scores:
             score_rows.append({"result": subject, "questions": scores})
         if choices:
             satisfaction_rows.append({"result": subject, "questions": choices})
+        if grades:
+            grade_rows.append({"result": subject, "questions": grades})
     return render(
         request,
         "reviews/poll_results.html",
@@ -402,6 +437,7 @@ def poll_results_view(request: HttpRequest, pk: int) -> HttpResponse:
             "turnout_required": turnout_label(poll),
             "score_rows": score_rows,
             "satisfaction_rows": satisfaction_rows,
+            "grade_rows": grade_rows,
         },
     )
 

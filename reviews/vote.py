@@ -13,7 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from .forms import BallotForm, CodeForm
-from .models import Poll
+from .models import MassEvaluationRound, Poll, PollQuestion
+from .records_selectors import commitments_for
 from .services import CodeRejected, PollError, ballot_cast, ballot_poll_for_code
 
 CONFLICT = 409
@@ -38,8 +39,34 @@ def _ballot_form(poll: Poll, data=None, initial=None) -> BallotForm:
     return BallotForm(data, initial=initial, subjects=list(poll.subjects.all()), questions=list(poll.questions.all()))
 
 
+def _commitments(poll: Poll) -> dict[int, object]:
+    """A mass evaluation shows each subject's public commitment of the year beside it (§7): the participants judge
+    whether it was kept. Commitments are public by nature."""
+    if poll.kind != Poll.Kind.MASS:
+        return {}
+    mass_round = MassEvaluationRound.objects.filter(poll=poll).first()
+    if mass_round is None:
+        return {}
+    subjects = list(poll.subjects.all())
+    found = commitments_for(
+        year=mass_round.year,
+        person_ids=[s.person_id for s in subjects if s.person_id],
+        organization_ids=[s.organization_id for s in subjects if s.organization_id],
+    )
+    by_subject = {}
+    for subject in subjects:
+        commitment = found.get((subject.subject_kind, subject.person_id or subject.organization_id))
+        if commitment is not None:
+            by_subject[subject.pk] = commitment
+    return by_subject
+
+
 def _ballot_page(request: HttpRequest, poll: Poll, form: BallotForm, **extra) -> HttpResponse:
-    return render(request, "reviews/vote_ballot.html", {"poll": poll, "form": form, **extra})
+    commitments = _commitments(poll)
+    rows = [(subject, fields, commitments.get(subject.pk)) for subject, fields in form.bound_rows()]
+    kinds = {question.kind for _subject, fields in form.bound_rows() for question, _field in fields}
+    context = {"poll": poll, "form": form, "rows": rows, "has_scores": PollQuestion.Kind.SCORE in kinds}
+    return render(request, "reviews/vote_ballot.html", {**context, **extra})
 
 
 @login_not_required

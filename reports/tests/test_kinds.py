@@ -199,3 +199,42 @@ def test_a_long_pdf_is_rendered_in_parts_and_handed_out_as_one_zip(personas, org
         second.write_bytes(archive.read(names[1]))
     text = read_pdf(second, tmp_path)
     assert "PS-2026-Q1-0004" in text and "第1页/共1页" in text
+
+
+def test_a_long_year_summary_comes_in_parts_numbered_as_one_document_with_every_name(personas, org, cycle,
+                                                                                     appraisal_q1, tmp_path,
+                                                                                     settings):  # fmt: skip
+    import re
+    import subprocess
+    import zipfile
+
+    from appraisal.services import group_add
+    from reports.report_kinds import YEAR_ROWS_PER_FORM
+    from tests.factories import PersonFactory
+
+    settings.ZHIBU_REPORT_PDF_CHUNK = 15
+    rows_per_part = 15 * YEAR_ROWS_PER_FORM
+    staff = [PersonFactory(name=f"干部{n:02d}", unit=org.office) for n in range(1, rows_per_part + 7)]
+    group_add(cycle=cycle, name="综合组", leader=personas.lin, people=staff, by=personas.chief)
+    names = ["张小丽", "李建国", "欧阳静", "孙明", *(p.name for p in staff)]  # rows_per_part + 10: two parts
+
+    built = build("year_summary", "pdf", tmp_path, user=personas.chief, period=ReportPeriod(2026), unit=org.office)
+    assert built.suffix == ".zip"
+    parts = []  # the text of each page of each part, whitespace removed
+    with zipfile.ZipFile(built) as archive:
+        assert archive.namelist() == ["年度平时考核汇总-办公室-2026年度-第1部分.pdf",
+                                      "年度平时考核汇总-办公室-2026年度-第2部分.pdf"]  # fmt: skip
+        for index, name in enumerate(archive.namelist()):
+            part = tmp_path / f"part{index}.pdf"
+            part.write_bytes(archive.read(name))
+            text = subprocess.run(["pdftotext", str(part), "-"], check=True, capture_output=True, text=True).stdout
+            parts.append(["".join(page.split()) for page in text.split("\f")[:-1]])  # pages end with a form feed
+    pages = [page for part in parts for page in part]
+    assert len(pages) > len(parts)  # a part of several pages: the counting is exercised
+    footers = [re.findall(r"第(\d+)页/共(\d+)页", page) for page in pages]
+    assert footers == [[(str(n), str(len(pages)))] for n in range(1, len(pages) + 1)]
+    assert all("姓名部门职务第一季度" in page and "年度优秀资格" in page for page in pages)  # the head on every page
+    assert parts[1][0].startswith("年度平时考核汇总") and "考核组：综合组（续）" in parts[1][0]
+    assert not any("（续）" in page for page in parts[0])
+    for name in names:
+        assert sum(page.count(name) for page in pages) == 1, name

@@ -11,9 +11,10 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from reviews.models import Ballot, Poll, StagedBallot, VotingCode
+from reviews.mass import mass_round_close, mass_round_create
+from reviews.models import Ballot, MassRoundKind, Poll, Rectification, StagedBallot, VotingCode
 from reviews.results import poll_results
-from reviews.services import CodeRejected, ballot_cast, poll_close, poll_codes_issue, poll_open
+from reviews.services import CodeRejected, PollError, ballot_cast, poll_close, poll_codes_issue, poll_open
 from reviews.tests.conftest import subjects_and_question
 from tests.concurrency import race
 
@@ -74,3 +75,30 @@ def test_closing_while_ballots_are_cast_loses_no_ballot(personas, cadre_poll):
     assert closed.ballots_cast == accepted == Ballot.objects.filter(poll=cadre_poll).count()
     assert not StagedBallot.objects.exists() and not VotingCode.objects.exists()
     assert poll_results(closed).subjects[0].valid == accepted
+
+
+def _mass_round_with_ballots(personas, org, marks):
+    mass_round = mass_round_create(
+        actor=personas.sam, organization=org.branch_1, kind=MassRoundKind.YEAR_END, year=2026
+    )
+    poll = mass_round.poll
+    codes = poll_codes_issue(actor=personas.sam, poll=poll, count=len(marks))
+    poll_open(actor=personas.sam, poll=poll)
+    questions = list(poll.questions.all())
+    subjects = list(poll.subjects.all())
+    for code, mark in zip(codes, marks, strict=True):
+        ballot_cast(
+            code=code,
+            answers={(s.pk, q.pk): mark for s in subjects for q in questions if q.applies_to_subject(s)},
+        )
+    return mass_round
+
+
+def test_a_mass_round_closed_twice_at_once_opens_each_rectification_once(personas, org):
+    mass_round = _mass_round_with_ballots(personas, org, ["unsatisfied"] * 3)
+
+    outcomes = race(*(lambda: mass_round_close(actor=personas.sam, mass_round=mass_round) for _ in range(2)))
+
+    assert sum(isinstance(o, PollError) for o in outcomes) == 1, outcomes
+    # The branch and its four members: one rectification each, not two.
+    assert Rectification.objects.filter(round=mass_round).count() == 5
