@@ -218,7 +218,7 @@ def _last_year_records(today: datetime.date, secretary: User, officer: User, bra
         items = {item.key: "组织有力，按计划完成，效果较好。" for item in ITEMS[CommentaryLevel.UPPER_ON_BRANCH]}
         commentary_record(
             actor=officer, year=year, level=CommentaryLevel.UPPER_ON_BRANCH, branch=branch,
-            commentator_name="机关工委副书记", commentator_post="机关工委副书记",
+            commentator_name="王立群", commentator_post="机关工委副书记",
             commented_on=datetime.date(today.year, 1, 15), items=items,
             strengths="支部班子团结，公开承诺兑现好。", improvements="群众评议中反映的办事效率问题要抓紧整改。",
         )  # fmt: skip
