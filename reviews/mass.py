@@ -191,7 +191,9 @@ def _reevaluation_subjects(
     pks = [r.pk for r in rectifications]
     # Locked: two quick clicks must not start two re-evaluations of one rectification.
     rectifications = list(
-        Rectification.objects.select_for_update().select_related("round", "person", "organization").filter(pk__in=pks)
+        Rectification.objects.select_for_update(of=("self",))
+        .select_related("round", "person", "organization")
+        .filter(pk__in=pks)
     )
     running = set(
         PollSubject.objects.filter(
