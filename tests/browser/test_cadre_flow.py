@@ -5,18 +5,16 @@ test-results/cadre_flow/ at the repo root."""
 
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from appraisal.models import CadreExercise, CadreResult
 from tests.browser.conftest import _collect_csp_violation
+from tests.browser.helpers import PASSWORD, log_in, screenshot, select_by_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "pw-for-tests-1"
-SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "cadre_flow"
 CODE = re.compile(r"\b[A-Z2-9]{5}-[A-Z2-9]{5}\b")
 PHONE = {"width": 390, "height": 844}
 CADRES = ("李建国", "孙明", "王芳")
@@ -38,25 +36,6 @@ def scorers(personas, org):
     role_assign(user=he, role=Role.LEADER, unit=org.publicity)
 
 
-def _login(page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
-
-
-def _select(page, label: str, option_text: str) -> None:
-    select = page.get_by_label(label)
-    select.select_option(select.locator("option", has_text=option_text).first.get_attribute("value"))
-
-
-def _shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"cadre_{name}.png"), full_page=True)
-
-
 def _enter_scores(page, scores: dict[str, str]) -> None:
     for name, score in scores.items():
         page.locator("tr", has_text=name).get_by_label(name).fill(score)
@@ -66,19 +45,19 @@ def _enter_scores(page, scores: dict[str, str]) -> None:
 
 def test_officer_runs_the_cadre_appraisal_from_creation_to_filing(page, live_server, personas, org, scorers, tmp_path):
     base = live_server.url
-    _login(page, base, "chief")
+    log_in(page, base, "chief")
 
     # The officer creates the exercise: principal leader, team, cadres.
     page.goto(base + reverse("appraisal:cadre_create"))
-    _select(page, "单位", "某区机关")
-    _select(page, "主要领导", "周局长")
+    select_by_text(page, "单位", "某区机关")
+    select_by_text(page, "主要领导", "周局长")
     team = page.locator("fieldset", has_text="班子成员")
     team.get_by_label("林志远").check()
     team.get_by_label("何副局长").check()
     cadres = page.locator("fieldset", has_text="被考核干部")
     for name in ("李建国", "孙明", "王芳"):
         cadres.get_by_label(name).check()
-    _shot(page, "1_create")
+    screenshot(page, "cadre_flow", "cadre_1_create")
     page.get_by_role("button", name="建立").click()
     page.wait_for_url(re.compile(r"/appraisal/cadre/\d+/$"))
     exercise = CadreExercise.objects.get()
@@ -95,7 +74,7 @@ def test_officer_runs_the_cadre_appraisal_from_creation_to_filing(page, live_ser
     page.goto(base + reverse("reviews:detail", args=[exercise.poll_id]))
     page.get_by_role("button", name="开始投票").click()
     page.wait_for_load_state()
-    _shot(page, "2_poll_open")
+    screenshot(page, "cadre_flow", "cadre_2_poll_open")
 
     # Three participants, each on a phone, no login.
     browser = page.context.browser
@@ -111,8 +90,7 @@ def test_officer_runs_the_cadre_appraisal_from_creation_to_filing(page, live_ser
         for name, score in zip(CADRES, ballot, strict=True):
             voter.locator("section.vote-subject", has_text=name).locator("input[type=number]").fill(score)
         if number == 1:
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            voter.screenshot(path=str(SHOTS / "cadre_3_phone_ballot.png"), full_page=True)
+            screenshot(voter, "cadre_flow", "cadre_3_phone_ballot")
         voter.get_by_role("button", name="提交选票").click()
         voter.wait_for_selector("text=投票成功")
         assert violations == []
@@ -124,28 +102,28 @@ def test_officer_runs_the_cadre_appraisal_from_creation_to_filing(page, live_ser
     page.wait_for_load_state()
     page.goto(base + reverse("reviews:results", args=[exercise.poll_id]))
     assert "结果无效" not in page.content()
-    _shot(page, "4_poll_results")
+    screenshot(page, "cadre_flow", "cadre_4_poll_results")
 
     # The other components: work (officer), principal leader, the two team members.
     page.goto(base + reverse("appraisal:cadre_work_scores", args=[exercise.pk]))
     _enter_scores(page, {"李建国": "90", "孙明": "85", "王芳": "80"})
-    _login(page, base, "zhou")
+    log_in(page, base, "zhou")
     page.goto(base + reverse("appraisal:cadre_principal_scores", args=[exercise.pk]))
     _enter_scores(page, {"李建国": "90", "孙明": "80", "王芳": "90"})
     for username in ("lin", "he"):
-        _login(page, base, username)
+        log_in(page, base, username)
         page.goto(base + reverse("appraisal:cadre_team_scores", args=[exercise.pk]))
         _enter_scores(page, {"李建国": "90", "孙明": "80", "王芳": "85"})
 
     # The officer files: password again, confirm; the ranking is locked and stamped.
-    _login(page, base, "chief")
+    log_in(page, base, "chief")
     page.goto(base + reverse("appraisal:cadre_file", args=[exercise.pk]))
     page.get_by_label(re.compile("确认")).check()
     page.get_by_label(re.compile("密码")).fill(PASSWORD)
     page.get_by_role("button", name="确认备案").click()
     page.wait_for_load_state()
     page.goto(base + reverse("appraisal:cadre_ranking", args=[exercise.pk]))
-    _shot(page, "5_ranking_filed")
+    screenshot(page, "cadre_flow", "cadre_5_ranking_filed")
     exercise.refresh_from_db()
     assert exercise.is_filed and exercise.filed_by == personas.chief
     results = {r.appraisee.person.name: r for r in CadreResult.objects.select_related("appraisee__person")}

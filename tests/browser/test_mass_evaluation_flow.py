@@ -6,7 +6,6 @@ the statistics sheet and the rectification the 不满意 opened. Screenshots go 
 
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -15,33 +14,13 @@ from django.utils import timezone
 from reviews import records
 from reviews.models import MassEvaluationRound, Rectification
 from tests.browser.conftest import _collect_csp_violation
+from tests.browser.helpers import log_in, screenshot, select_by_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "pw-for-tests-1"
-SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "mass_evaluation"
 CODE = re.compile(r"\b[A-Z2-9]{5}-[A-Z2-9]{5}\b")
 PHONE = {"width": 390, "height": 844}
 FAILED_MEMBER = "李建国"
-
-
-def _login(page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
-
-
-def _select(page, label: str, option_text: str) -> None:
-    select = page.get_by_label(label)
-    select.select_option(select.locator("option", has_text=option_text).first.get_attribute("value"))
-
-
-def _shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"mass_{name}.png"), full_page=True)
 
 
 def _vote_on_a_phone(browser, base: str, code: str, shot: str | None) -> None:
@@ -61,8 +40,7 @@ def _vote_on_a_phone(browser, base: str, code: str, shot: str | None) -> None:
         for label in section.get_by_text(mark, exact=True).all():
             label.click()
     if shot:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        voter.screenshot(path=str(SHOTS / f"mass_{shot}.png"), full_page=True)
+        screenshot(voter, "mass_evaluation", f"mass_{shot}")
     voter.get_by_role("button", name="提交选票").click()
     voter.wait_for_selector("text=投票成功")
     assert "不完整" not in voter.content()
@@ -81,15 +59,15 @@ def test_a_secretary_runs_a_round_and_two_outsiders_vote_on_phones(page, live_se
         content="每月走访联系群众一次",
         made_on=today,
     )
-    _login(page, base, "sam")
+    log_in(page, base, "sam")
 
     # The secretary creates the round: the branch and its four members become the subjects.
     page.goto(base + reverse("reviews:mass_list"))
     page.get_by_role("link", name="建立群众评议").click()
-    _select(page, "党组织", "第一党支部")
-    _select(page, "评议类别", "季度评议")
-    _select(page, "季度", "第四季度")
-    _shot(page, "1_create")
+    select_by_text(page, "党组织", "第一党支部")
+    select_by_text(page, "评议类别", "季度评议")
+    select_by_text(page, "季度", "第四季度")
+    screenshot(page, "mass_evaluation", "mass_1_create")
     page.get_by_role("button", name="建立").click()
     page.wait_for_url(re.compile(r"/reviews/mass/\d+/$"))
     mass_round = MassEvaluationRound.objects.get()
@@ -97,7 +75,7 @@ def test_a_secretary_runs_a_round_and_two_outsiders_vote_on_phones(page, live_se
 
     # An evaluation meeting on the round page.
     activity = page.locator("form", has=page.get_by_role("heading", name="记录评议会议或其他评议方式"))
-    _select(activity, "方式", "群众评议会议")
+    select_by_text(activity, "方式", "群众评议会议")
     activity.get_by_label("数量").fill("1")
     activity.get_by_role("button", name="记录").click()
     page.wait_for_url(re.compile(r"/reviews/mass/\d+/#activities$"))
@@ -106,7 +84,7 @@ def test_a_secretary_runs_a_round_and_two_outsiders_vote_on_phones(page, live_se
     introductions.get_by_label("孙明").check()
     introductions.get_by_role("button", name="保存").click()
     page.wait_for_url(re.compile(r"#introductions$"))
-    _shot(page, "2_round_detail")
+    screenshot(page, "mass_evaluation", "mass_2_round_detail")
 
     # Codes from the poll page: three slips, read back from the PDF; then the voting opens on the round page.
     page.get_by_role("link", name="发放投票码（打印投票码条）").click()
@@ -151,7 +129,7 @@ def test_a_secretary_runs_a_round_and_two_outsiders_vote_on_phones(page, live_se
     aspects = page.locator(f"#aspects-{mass_round.poll.subjects.get(label=FAILED_MEMBER).pk}")
     aspects.wait_for(state="visible")
     assert "立足岗位作表率" in aspects.inner_text()
-    _shot(page, "4_results")
+    screenshot(page, "mass_evaluation", "mass_4_results")
 
     # The statistics sheet of the branch: 5 subjects evaluated, 1 meeting, 2 participants, 1 self-introduction.
     page.get_by_role("link", name="数据统计单").click()
@@ -164,7 +142,7 @@ def test_a_secretary_runs_a_round_and_two_outsiders_vote_on_phones(page, live_se
         == "2、召开群众评议会议总数为1个，参加评议的群众总数为2人。"
     )
     assert re.sub(r"\s", "", page.locator("#item-5").inner_text()) == "5、评议中，自我介绍参加活动情况的党员总数为1人。"
-    _shot(page, "5_statistics_sheet")
+    screenshot(page, "mass_evaluation", "mass_5_statistics_sheet")
 
     # The rectification opened by the 不满意.
     rectification = Rectification.objects.get()
@@ -178,21 +156,21 @@ def test_a_secretary_runs_a_round_and_two_outsiders_vote_on_phones(page, live_se
     page.get_by_role("button", name="保存").click()
     page.wait_for_load_state()
     assert "整改措施已保存" in page.locator("main").inner_text()
-    _shot(page, "6_rectification")
+    screenshot(page, "mass_evaluation", "mass_6_rectification")
     page.get_by_role("link", name="整改与复评").click()
     assert FAILED_MEMBER in page.locator("#rectifications").inner_text()
-    _shot(page, "6_rectification_list")
+    screenshot(page, "mass_evaluation", "mass_6_rectification_list")
 
     # The publication list, printable, and the secretary's results on a phone.
     page.goto(base + reverse("reviews:mass_publication", args=[mass_round.pk]))
     assert "群众评议结果公开" in page.locator("#publication").inner_text()
-    _shot(page, "7_publication")
+    screenshot(page, "mass_evaluation", "mass_7_publication")
     # As printed: no menu, no buttons, the bordered table alone (static/css/print.css).
     page.emulate_media(media="print")
     assert not page.get_by_role("button", name="打印").is_visible()
     assert not page.locator("nav.navbar").is_visible()
-    _shot(page, "7_publication_print")
+    screenshot(page, "mass_evaluation", "mass_7_publication_print")
     page.emulate_media(media="screen")
     page.set_viewport_size(PHONE)
     page.goto(base + reverse("reviews:mass_results", args=[mass_round.pk]))
-    _shot(page, "8_results_phone")
+    screenshot(page, "mass_evaluation", "mass_8_results_phone")
