@@ -8,10 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=config.settings.production \
     ZHIBU_VAR_DIR=/app/var
 
-# WeasyPrint with Chinese fonts (STACK.md): without libharfbuzz-subset0 a PDF takes 47x longer.
+# WeasyPrint with Chinese fonts (STACK.md): without libharfbuzz-subset0 a PDF takes 47x longer. pg_dump and
+# pg_restore for `manage.py backup` / `restore`.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk fonts-dejavu-core \
+        postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

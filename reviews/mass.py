@@ -75,7 +75,7 @@ def _require_organiser(actor: User, organization_id: int) -> None:
 
 def round_title(kind: str, year: int, period: int, organization: PartyOrganization) -> str:
     if kind == MassRoundKind.QUARTER:
-        title = _("%(year)d年第%(n)d季度群众评议") % {"year": year, "n": period}
+        title = _("%(year)d年第%(n)s季度群众评议") % {"year": year, "n": "一二三四"[period - 1]}
     elif kind == MassRoundKind.HALF_YEAR:
         half = _("上半年") if period == 1 else _("下半年")
         title = _("%(year)d年%(half)s群众评议小结") % {"year": year, "half": half}

@@ -54,7 +54,7 @@ def test_a_round_evaluates_the_branch_on_six_aspects_and_each_member_on_five(qua
     assert branch_questions.filter(is_overall=False).count() == 6
     assert member_questions.filter(is_overall=False).count() == 5
     assert branch_questions.filter(is_overall=True).count() == member_questions.filter(is_overall=True).count() == 1
-    assert poll.title == "第一党支部2026年第1季度群众评议"
+    assert poll.title == "第一党支部2026年第一季度群众评议"
 
 
 def test_a_second_round_for_the_same_quarter_is_refused(quarter_round, personas, org):

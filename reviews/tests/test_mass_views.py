@@ -118,7 +118,7 @@ def test_a_secretary_creates_a_quarter_round_of_the_branch_with_its_members_as_s
     assert response.status_code == 302 and response["Location"] == reverse("reviews:mass_detail", args=[mass_round.pk])
     assert (mass_round.organization, mass_round.kind, mass_round.period) == (org.branch_1, "quarter", 1)
     page = _text(client.get(response["Location"]))
-    assert "第一党支部2026年第1季度群众评议" in page
+    assert "第一党支部2026年第一季度群众评议" in page
     for name in MEMBERS:
         assert name in page
     assert reverse("reviews:detail", args=[mass_round.poll_id]) in page
@@ -160,8 +160,8 @@ def test_the_list_shows_the_rounds_in_scope_and_filters_by_year_and_kind(persona
     mine = _text(_client(personas.sam).get(reverse("reviews:mass_list")))
     everything = _client(chief).get(reverse("reviews:mass_list"), {"year": 2025, "kind": "year_end"})
 
-    assert "第一党支部2026年第1季度群众评议" in mine and "第二党支部" not in mine
-    assert "第二党支部2025年度群众评议总评" in _text(everything) and "第1季度" not in _text(everything)
+    assert "第一党支部2026年第一季度群众评议" in mine and "第二党支部" not in mine
+    assert "第二党支部2025年度群众评议总评" in _text(everything) and "第一季度" not in _text(everything)
 
 
 def test_the_pages_are_for_organisers_and_a_round_elsewhere_does_not_exist(personas, other_secretary, closed_round):
@@ -430,7 +430,7 @@ def test_the_publication_list_shows_each_subject_with_result_and_rate_and_the_pd
     pdf = client.get(reverse("reviews:mass_publication_pdf", args=[closed_round.pk]))
 
     publication = page.split('id="publication"')[1]
-    assert "第一党支部2026年第1季度群众评议" in publication and "2026年3月31日" in publication
+    assert "第一党支部2026年第一季度群众评议" in publication and "2026年3月31日" in publication
     assert '李建国</td><td>党员</td><td class="text-center">不满意</td><td class="text-end">0.00%' in publication
     assert "data-print" in page
     assert pdf["Content-Type"] == "application/pdf"
