@@ -43,7 +43,7 @@ define ensure_packages
 	apt-get update && apt-get install -y --no-install-recommends $$missing
 endef
 
-.PHONY: help bootstrap-system bootstrap-test-system venv run test lint format worker beat check-worker bench bench-postgres backup restore clean
+.PHONY: help bootstrap-system bootstrap-test-system venv run test lint audit format worker beat check-worker bench bench-postgres backup restore clean
 
 help: ## Show this list of targets
 	@echo "Zhibu (支部). Usage: make <target>"
@@ -80,6 +80,11 @@ lint: $(STAMP) ## ruff check and ruff format --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+audit: $(STAMP) ## bandit on the code (waivers: `# nosec BXXX  # reason`), then pip-audit --strict, or SKIPPED offline
+	$(BIN)/bandit -c pyproject.toml -r config core branches members appraisal reviews reports -q
+	@echo "bandit: no unwaived finding."
+	$(BIN)/python -m pytest tests/security/test_static_analysis.py -k "bandit or dependency" -q -rs -p no:cacheprovider
+
 format: $(STAMP) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
@@ -103,6 +108,10 @@ bench: bootstrap-system $(STAMP) ## Measure the member list, the signing page an
 
 bench-postgres: $(STAMP) ## Measure ballot submission on PostgreSQL (DATABASE_URL names the server); prints only
 	$(BIN)/python bench/poll_submit.py
+
+.PHONY: load
+load: $(STAMP) ## Month-end peak on gunicorn + PostgreSQL (DATABASE_URL names the server), LOAD_ARGS='--seconds 600'
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 backup: $(STAMP) ## Back up the database and stored files to var/backups/ (a directory with a manifest of table digests)
 	$(BIN)/python manage.py backup

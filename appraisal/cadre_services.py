@@ -27,10 +27,16 @@ from members.scopes import Scope, scope_for
 from reviews.models import Poll, PollQuestion, PollSubject
 from reviews.services import PollError, poll_create, poll_question_add, poll_subject_add, poll_subject_remove
 
+from . import cadre_rules
 from .cadre_selectors import exercise_ranking, result_inputs
 from .models import CadreAppraisee, CadreExercise, CadreResult, CadreTeamScore
+from .services import content_hash
 
 POLL_QUESTION = "综合评价"
+# What filing seals of each result, besides its inputs and who filed it when (result_content).
+SEALED_RESULT_FIELDS = (
+    "work_base", "adjustment", "work_adjusted", "principal", "team_mean", "poll_mean", "total", "total_display", "rank",
+)  # fmt: skip
 SCORE_PLACES = Decimal("0.01")
 
 
@@ -462,8 +468,10 @@ def cadre_exercise_file(*, exercise: CadreExercise, password: str, by: User) -> 
     ranking = exercise_ranking(locked)
     if ranking.missing:
         raise ValidationError([_("暂不能备案："), *ranking.missing])
+    locked.filed_by = by
+    locked.filed_at = timezone.now()
     for row in ranking.rows:
-        CadreResult.objects.create(
+        result = CadreResult(
             appraisee=row.appraisee,
             work_base=row.work_base,
             adjustment=row.adjustment,
@@ -476,9 +484,10 @@ def cadre_exercise_file(*, exercise: CadreExercise, password: str, by: User) -> 
             rank=row.rank,
             inputs=result_inputs(row, locked),
         )
+        result.digest = content_hash(result_content(result, locked))
+        result.save()
+    # The results are written while the exercise is still a draft: the database refuses results of a filed one.
     locked.status = CadreExercise.Status.FILED
-    locked.filed_by = by
-    locked.filed_at = timezone.now()
     locked.save(update_fields=["status", "filed_by", "filed_at"])
     audit_record(
         actor=by,
@@ -492,3 +501,52 @@ def cadre_exercise_file(*, exercise: CadreExercise, password: str, by: User) -> 
     )
     exercise.refresh_from_db()
     return locked
+
+
+# ---- Verifying filed results (RELIABILITY R12, R16) ----------------------------------------------------------
+
+
+def result_content(result: CadreResult, exercise: CadreExercise) -> dict:
+    """What filing seals of one cadre's result: whose result in which exercise, every figure at its stored
+    precision, the inputs it was computed from, and who filed it when."""
+    figures = {}
+    for name in SEALED_RESULT_FIELDS:
+        value = getattr(result, name)
+        places = getattr(CadreResult._meta.get_field(name), "decimal_places", None)
+        figures[name] = value if places is None else f"{value:.{places}f}"
+    return {
+        "exercise": exercise.pk,
+        "appraisee": result.appraisee_id,
+        "person": result.appraisee.person_id,
+        **figures,
+        "inputs": result.inputs,
+        "filed_by": exercise.filed_by_id,
+        "filed_at": exercise.filed_at.isoformat(),
+    }
+
+
+def result_verify(result: CadreResult) -> bool:
+    """True when the stored result still matches its digest and its total is reproduced from its inputs by the
+    rules of §6 (cadre_rules): the team mean from the team scores, the total from the four components, the shown
+    total by rounding the exact one. `result.appraisee.exercise` is read, so select it with the result."""
+    exercise = result.appraisee.exercise
+    if exercise.filed_at is None or content_hash(result_content(result, exercise)) != result.digest:
+        return False
+    try:
+        inputs = result.inputs
+        adjustment = sum(int(line["points"]) for line in inputs["commendations"])
+        team_mean = cadre_rules.mean([Decimal(v) for v in inputs["team_scores"].values()])
+        total = cadre_rules.weighted_total(
+            cadre_rules.adjusted_work(Decimal(inputs["work_base"]), adjustment),
+            Decimal(inputs["principal"]),
+            Fraction(inputs["team_mean"]),
+            Fraction(inputs["poll"]["mean"]),
+        )
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        return False
+    return (
+        adjustment == result.adjustment
+        and team_mean == Fraction(inputs["team_mean"])
+        and total == Fraction(inputs["total"])
+        and cadre_rules.two_places(total) == result.total_display
+    )

@@ -13,7 +13,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from core.models import AuditEvent, User
+from core.audit import audit_backdated
+from core.maintenance import sealed_rows_writable
+from core.models import User
 from members.models import Person, ServiceStatus
 from reviews.models import Poll
 from reviews.services import ballot_cast, poll_close, poll_codes_issue, poll_open
@@ -25,8 +27,10 @@ from .cadre_services import (
     cadre_principal_scores_enter,
     cadre_team_scores_enter,
     cadre_work_scores_enter,
+    result_content,
 )
-from .models import CadreExercise, Commendation
+from .models import CadreExercise, CadreResult, Commendation
+from .services import content_hash
 
 # The department heads (主任, 部长) are the demo organ's mid-level cadres.
 CADRE_POSITIONS = ("主任", "部长")
@@ -55,30 +59,39 @@ def build_cadre_demo(*, today: datetime.date, users: dict[str, User], seed: int)
     for year in (today.year - 1, today.year):
         if CadreExercise.objects.filter(unit=organ, year=year).exists():
             continue
-        rng = random.Random(seed + year)  # noqa: S311 - reproducible demo data, not a secret
-        since = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-        exercise = cadre_exercise_create(
-            year=year, unit=organ, title=f"{year}年度中层干部考核", principal_leader=principal,
-            team_members=[leader], cadres=cadres, by=officer,
-        )  # fmt: skip
-        ids = {a.person_id: a.pk for a in exercise.appraisees.all()}
-        work = {pk: _score(rng, 82, 95) for pk in ids.values()}
-        cadre_work_scores_enter(exercise=exercise, scores=work, by=officer)
-        if year == today.year:
-            CadreExercise.objects.filter(pk=exercise.pk).update(created_at=_at(today - datetime.timedelta(days=10), 9))
-            AuditEvent.objects.filter(pk__gt=since).update(created_at=_at(today - datetime.timedelta(days=10), 9))
+        rng = random.Random(seed + year)  # noqa: S311  # nosec B311  # reproducible demo data, not a secret
+        current = year == today.year
+        filed_at = _at(today - datetime.timedelta(days=10), 9) if current else _at(datetime.date(year + 1, 1, 20), 15)
+        # Audit rows are written with the demo's date, never edited afterwards: the log is append-only (R23).
+        with audit_backdated(filed_at):
+            exercise = cadre_exercise_create(
+                year=year, unit=organ, title=f"{year}年度中层干部考核", principal_leader=principal,
+                team_members=[leader], cadres=cadres, by=officer,
+            )  # fmt: skip
+            ids = {a.person_id: a.pk for a in exercise.appraisees.all()}
+            work = {pk: _score(rng, 82, 95) for pk in ids.values()}
+            cadre_work_scores_enter(exercise=exercise, scores=work, by=officer)
+            if not current:
+                _last_year(exercise, rng, ids, cadres, users)
+        if current:
+            CadreExercise.objects.filter(pk=exercise.pk).update(created_at=filed_at)
             continue
-        _last_year(exercise, rng, ids, cadres, users)
-        filed_at = _at(datetime.date(year + 1, 1, 20), 15)
-        CadreExercise.objects.filter(pk=exercise.pk).update(
-            created_at=_at(datetime.date(year, 12, 1), 9), filed_at=filed_at
-        )
+        _backdate_filing(exercise, created_at=_at(datetime.date(year, 12, 1), 9), filed_at=filed_at)
         Poll.objects.filter(pk=exercise.poll_id).update(
             created_at=_at(datetime.date(year, 12, 1), 9),
             opened_at=_at(datetime.date(year + 1, 1, 10), 14),
             closed_at=_at(datetime.date(year + 1, 1, 10), 17),
         )
-        AuditEvent.objects.filter(pk__gt=since).update(created_at=filed_at)
+
+
+def _backdate_filing(exercise: CadreExercise, *, created_at: datetime.datetime, filed_at: datetime.datetime) -> None:
+    """Filed in January: the filing time is part of each result's digest, so the results are sealed again. The
+    database refuses changes to a filed exercise except under the maintenance switch (RELIABILITY R12)."""
+    with sealed_rows_writable():
+        CadreExercise.objects.filter(pk=exercise.pk).update(created_at=created_at, filed_at=filed_at)
+        exercise.refresh_from_db()
+        for result in CadreResult.objects.filter(appraisee__exercise=exercise).select_related("appraisee"):
+            CadreResult.objects.filter(pk=result.pk).update(digest=content_hash(result_content(result, exercise)))
 
 
 def _last_year(

@@ -98,7 +98,7 @@ def rating_acknowledge(*, rating: Rating, by: User) -> Acknowledgement:
 def group_publish(*, group: AppraisalGroup, period: int, by: User) -> Publication:
     """公示: make a group's ratings for the period visible to the staff of their units (§5). Only when every
     appraisee of the group is signed; the refusal names who is missing."""
-    group = AppraisalGroup.objects.select_for_update().select_related("cycle").get(pk=group.pk)
+    group = AppraisalGroup.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=group.pk)
     if not can_publish(scope_for(by), group):
         raise PermissionDenied
     cycle = group.cycle

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Unit
+from core.fields import ModelMultipleChoiceField
 from members.models import Person, ServiceStatus
 
 from .cadre_selectors import EntryRow
@@ -29,7 +30,7 @@ class PersonChoiceField(forms.ModelChoiceField):
         return f"{obj.name}（{obj.unit.name}{'·' + obj.position if obj.position else ''}）"
 
 
-class PeoplePicker(forms.ModelMultipleChoiceField):
+class PeoplePicker(ModelMultipleChoiceField):
     """Checkboxes of people, shown department by department (templates/appraisal/cadre_people_picker.html)."""
 
     widget = forms.CheckboxSelectMultiple

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import ModelMultipleChoiceField
 from core.models import User
 
 from .dashboard import default_period
@@ -42,7 +43,7 @@ class CycleForm(forms.Form):
         self.fields["name"].initial = _("%(year)d年度平时考核") % {"year": year}
 
 
-class PeoplePicker(forms.ModelMultipleChoiceField):
+class PeoplePicker(ModelMultipleChoiceField):
     """Checkboxes of the people in the officer's units, shown department by department."""
 
     widget = forms.CheckboxSelectMultiple

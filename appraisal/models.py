@@ -666,6 +666,9 @@ class CadreResult(models.Model):
     total_display = models.DecimalField(_("总分"), max_digits=6, decimal_places=2)
     rank = models.PositiveSmallIntegerField(_("名次"))
     inputs = models.JSONField(_("计算依据"))
+    # SHA-256 over the result, its inputs and who filed it when (cadre_services.result_content); recomputed by
+    # `manage.py verify_signatures` to find a row changed behind the application's back (RELIABILITY R12).
+    digest = models.CharField(_("备案摘要"), max_length=64)
 
     class Meta:
         verbose_name = _("中层干部考核结果")

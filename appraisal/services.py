@@ -423,7 +423,7 @@ def group_sign(
     """
     _check_password(by, password)
     today = today or timezone.localdate()
-    group = AppraisalGroup.objects.select_for_update().select_related("cycle").get(pk=group.pk)
+    group = AppraisalGroup.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=group.pk)
     cycle = group.cycle
     if period not in cycle.periods:
         raise ValidationError(_("考核期不正确。"))
@@ -543,7 +543,7 @@ def rating_revise(
     """A correction: a new signed revision that keeps the old one, with who, when and why (§5)."""
     _check_password(by, password)
     today = today or timezone.localdate()
-    group = AppraisalGroup.objects.select_for_update().select_related("cycle").get(pk=rating.group_id)
+    group = AppraisalGroup.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=rating.group_id)
     latest = current_ratings(group, rating.period).get(rating.appraisee_id)
     if latest is None or latest.pk != rating.pk:
         raise ValidationError(_("该评鉴已有更新的修订，请在最新修订上更正。"))

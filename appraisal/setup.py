@@ -241,7 +241,7 @@ def group_create(*, cycle: Cycle, name: str, leader: User, people: Sequence[Pers
 @transaction.atomic
 def group_members_add(*, group: AppraisalGroup, people: Sequence[Person], by: User) -> list[Appraisee]:
     _require_officer(by)
-    group = AppraisalGroup.objects.select_for_update().select_related("cycle", "leader").get(pk=group.pk)
+    group = AppraisalGroup.objects.select_for_update(of=("self",)).select_related("cycle", "leader").get(pk=group.pk)
     _require_unsigned(group)
     _check_people(cycle=group.cycle, people=people, by=by)
     _check_leader_covers(leader=group.leader, people=people, field="people")
@@ -280,7 +280,7 @@ def appraisee_rating_leader_set(*, appraisee: Appraisee, leader: User | None, by
     """Name the leader who rates this appraisee instead of the group's leader, who must recuse (回避, §5);
     None goes back to the group's leader."""
     _require_officer(by)
-    appraisee = Appraisee.objects.select_for_update().select_related("person", "group").get(pk=appraisee.pk)
+    appraisee = Appraisee.objects.select_for_update(of=("self",)).select_related("person", "group").get(pk=appraisee.pk)
     _require_in_scope(appraisee, by)
     if leader is not None and leader.pk == appraisee.group.leader_id:
         leader = None

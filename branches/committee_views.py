@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.fields import ModelMultipleChoiceField
 from members.models import PARTY_MEMBER_STAGES, Person
 from members.scopes import scope_for
 from members.tables import WRAP, Column, table_response
@@ -54,7 +55,7 @@ class CommitteeTermForm(forms.Form):
                 required=post == CommitteePost.SECRETARY,
                 empty_label=_("（空缺）"),
             )
-        self.fields["post_member"] = forms.ModelMultipleChoiceField(
+        self.fields["post_member"] = ModelMultipleChoiceField(
             label=_("其他委员"), queryset=candidates, required=False, widget=forms.SelectMultiple(attrs={"size": 6})
         )
         self.initial.setdefault("elected_on", timezone.localdate())

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from core import views as core_views
+from core import views_otp
 from core.forms import LoginForm
 
 urlpatterns = [
@@ -14,6 +15,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", include(views_otp.urlpatterns)),
     path("members/", include("members.urls")),
     path("branches/", include("branches.urls")),
     path("appraisal/", include("appraisal.urls")),
@@ -22,3 +24,6 @@ urlpatterns = [
     path("vote/", include("reviews.vote_urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A database that cannot be reached answers a plain 503 page instead of a 500 (core/errors.py, RELIABILITY.md R27).
+handler500 = "core.errors.server_error"

@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("系统")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the audit receivers)
+        from . import checks, signals  # noqa: F401  (registers the deploy checks, connects the audit receivers)

@@ -6,6 +6,8 @@ from members.scopes import scope_for
 # Who organises or scores polls and evaluations, and who reads reports (DOMAIN.md §1, §6–§8).
 REVIEW_ROLES = frozenset({Role.ORG_OFFICER, Role.BRANCH_SECRETARY, Role.PRINCIPAL_LEADER, Role.LEADER})
 REPORT_ROLES = frozenset({Role.ORG_OFFICER, Role.BRANCH_SECRETARY, Role.UNIT_HEAD, Role.LEADER, Role.PRINCIPAL_LEADER})
+# Who is offered two-factor sign-in (RELIABILITY.md R8); anyone may use it at /accounts/two-factor/.
+OTP_ROLES = frozenset({Role.LEADER, Role.PRINCIPAL_LEADER, Role.ORG_OFFICER, Role.SYSTEM_ADMIN})
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -21,4 +23,5 @@ def navigation(request: HttpRequest) -> dict:
         "nav_sees_reviews": bool(scope.roles & REVIEW_ROLES),
         "nav_sees_reports": bool(scope.roles & REPORT_ROLES),
         "nav_person": getattr(user, "person", None) if scope.person_id else None,
+        "nav_offers_otp": bool(scope.roles & OTP_ROLES) or user.is_staff,
     }

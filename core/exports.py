@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -42,6 +43,9 @@ def display_width(value: Any) -> int:
 
 
 def safe_cell_value(value: Any) -> Any:
+    if isinstance(value, Promise):
+        # A lazy translation (a choice label): its text, so that the checks below see a string.
+        value = str(value)
     if isinstance(value, str):
         return ILLEGAL_CHARACTERS_RE.sub("", value)
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
@@ -51,7 +55,8 @@ def safe_cell_value(value: Any) -> Any:
 
 
 def _cell(ws: Any, value: Any, *, bold: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=safe_cell_value(value))
+    value = safe_cell_value(value)
+    cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         cell.data_type = "s"
     elif isinstance(value, datetime.datetime):

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .login_throttle import client_address, login_blocked, login_failure_record, login_success_record
 from .models import LoginThrottle
+from .otp import has_device
 
 
 class LoginForm(AuthenticationForm):
@@ -35,7 +36,9 @@ class LoginForm(AuthenticationForm):
             if any(e.code == "invalid_login" for e in error.error_list):
                 login_failure_record(username=username, address=address)
             raise
-        login_success_record(username=username)
+        # With a second factor, only the right code clears the account's failures (core.otp).
+        if not has_device(self.get_user()):
+            login_success_record(username=username)
         return cleaned
 
 

@@ -1,4 +1,5 @@
-"""Session lifetime (RELIABILITY.md R7) and no caching of signed-in pages (R10).
+"""Session lifetime (RELIABILITY.md R7), no caching of signed-in pages (R10), and the audit context of a request
+(R22: the client address on every audit row; refused requests recorded).
 
 Session lifetime: an idle session ends after ZHIBU_SESSION_IDLE_SECONDS, any session after
 ZHIBU_SESSION_SECONDS from login. The last-seen time is written at most once a minute, not on every request."""
@@ -10,7 +11,8 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from .audit import audit_record
+from .audit import audit_client_ip, audit_record
+from .login_throttle import client_address
 
 LOGIN_AT_KEY = "zhibu_login_at"
 SEEN_AT_KEY = "zhibu_seen_at"
@@ -46,7 +48,7 @@ class SessionTimeoutMiddleware:
             request.zhibu_session_expired = True
             logout(request)
             audit_record(
-                actor=user, action="auth.session_expired", obj=None, data={"reason": "idle" if idle else "absolute"}
+                actor=user, action="auth.session_expired", obj=user, data={"reason": "idle" if idle else "absolute"}
             )
         elif now - seen_at >= SEEN_RESOLUTION_SECONDS:
             request.session[SEEN_AT_KEY] = now
@@ -63,4 +65,28 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         if request.user.is_authenticated and not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-store"
+        return response
+
+
+class AuditContextMiddleware:
+    """Puts the request's client address (from the trusted proxy header, as the login throttle reads it) where
+    audit_record finds it, so no service has to pass it on; and records refusals (R22): every 403, and the 404s a
+    signed-in user meets, which is how an object outside their scope answers (R2). The path is kept as data, never
+    written into a log line."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with audit_client_ip(client_address(request)):
+            response = self.get_response(request)
+            user = getattr(request, "user", None)
+            signed_in = user is not None and user.is_authenticated
+            if response.status_code == 403 or (response.status_code == 404 and signed_in):
+                audit_record(
+                    actor=user if signed_in else None,
+                    action="auth.denied" if response.status_code == 403 else "auth.not_found",
+                    obj=None,
+                    data={"method": request.method, "path": request.path[:500], "status": response.status_code},
+                )
         return response

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -96,18 +97,59 @@ AUDIT_ACTION_LABELS = {
     "auth.lockout": _("账号因多次登录失败被暂时锁定"),
     "auth.logout": _("退出登录"),
     "auth.session_expired": _("会话超时退出"),
+    "auth.otp_enrol": _("启用两步验证"),
+    "auth.otp_remove": _("停用两步验证"),
+    "auth.otp_verify": _("两步验证通过"),
+    "auth.otp_failed": _("两步验证失败"),
+    "auth.denied": _("越权访问被拒绝"),
+    "auth.not_found": _("访问不存在或范围外的记录"),
+    "admin.change": _("在后台管理中修改数据"),
+    "audit.view": _("查阅审计记录"),
+    "audit.verify": _("校验审计记录哈希链"),
+    "audit.purge": _("归档并清除过期审计记录"),
+    "retention.purge": _("清除超过保存期限的数据"),
 }
+
+# Actions that record a refusal or a failure (RELIABILITY.md R22: "whether the event succeeded").
+AUDIT_FAILURE_ACTIONS = frozenset(
+    {"auth.login_failed", "auth.lockout", "auth.denied", "auth.not_found", "auth.otp_failed"}
+)
+
+
+class AuditLogAppendOnly(Exception):
+    """The audit log is written once and never changed or deleted by the application (RELIABILITY.md R23)."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """The application's half of the append-only rule, on every database; PostgreSQL's trigger is the other half."""
+
+    def update(self, **kwargs):
+        raise AuditLogAppendOnly("审计记录只能追加，不能修改")
+
+    def delete(self):
+        raise AuditLogAppendOnly("审计记录只能追加，不能删除")
+
+    def purge(self) -> int:
+        """Delete these rows: for core.retention's audit purge only, after it archived them."""
+        return super().delete()[0]
 
 
 class AuditEvent(models.Model):
-    """One row per state change worth answering for: who did what to which record, with old and new values."""
+    """One row per state change worth answering for: who did what to which record, from where, with what result
+    (RELIABILITY.md R22). Append-only: on PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE (R23), and each
+    row's chain_hash covers the previous row's hash and this row's content (core.audit)."""
+
+    class Result(models.TextChoices):
+        SUCCESS = "success", _("成功")
+        FAILURE = "failure", _("失败")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("操作人"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # Accounts are deactivated, never deleted, once they have acted: the trail keeps naming them.
+        on_delete=models.PROTECT,
         related_name="+",
     )
     action = models.CharField(_("操作"), max_length=64)
@@ -115,7 +157,13 @@ class AuditEvent(models.Model):
     object_id = models.CharField(_("对象编号"), max_length=64)
     summary = models.CharField(_("摘要"), max_length=255, blank=True)
     data = models.JSONField(_("详情"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    ip = models.CharField(_("来源地址"), max_length=64, blank=True)
+    result = models.CharField(_("结果"), max_length=8, choices=Result.choices, default=Result.SUCCESS)
+    # Set by audit_record, not by the database clock, because it is part of the hashed content.
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    chain_hash = models.CharField(_("哈希链"), max_length=64, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("审计记录")
@@ -127,9 +175,37 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
 
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AuditLogAppendOnly("审计记录只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogAppendOnly("审计记录只能追加，不能删除")
+
     @property
     def action_label(self) -> str:
         return str(AUDIT_ACTION_LABELS.get(self.action, self.action))
+
+
+class AuditArchive(models.Model):
+    """One purge of the audit log (RELIABILITY.md R23, R25): the rows up to last_event_id were written to the JSONL
+    file before they were deleted, and last_hash is where the chain of the rows still in the table starts."""
+
+    last_event_id = models.BigIntegerField(_("最后归档记录编号"), unique=True)
+    last_hash = models.CharField(_("最后归档记录哈希"), max_length=64)
+    rows = models.PositiveIntegerField(_("记录数"))
+    file_path = models.CharField(_("归档文件"), max_length=255)
+    file_sha256 = models.CharField(_("归档文件摘要"), max_length=64)
+    created_at = models.DateTimeField(_("归档时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("审计归档")
+        verbose_name_plural = _("审计归档")
+        ordering = ["-last_event_id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d} ≤#{self.last_event_id}"
 
 
 class LoginThrottle(models.Model):

@@ -19,3 +19,11 @@ def clear_expired_sessions() -> int:
     """Run daily by beat: expired sessions would otherwise accumulate in the database."""
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task
+def purge_expired() -> dict[str, int]:
+    """Run daily by beat: everything in the retention table past its keep period (RELIABILITY.md R25)."""
+    from .retention import retention_purge
+
+    return retention_purge()

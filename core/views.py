@@ -1,5 +1,7 @@
+import redis
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -25,7 +27,32 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 def health(request: HttpRequest) -> JsonResponse:
-    """For load balancers and docker-compose: the web process answers and the database is reachable."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """For load balancers and docker-compose (RELIABILITY.md R27). 200 {"status": "ok"} when the database and, if
+    configured, Redis answer. 200 "degraded" when only Redis is down: everything but report jobs works and those
+    wait as pending (R17), so the web process must not be taken out of service or restarted for it. 503 "down" when
+    the database cannot be reached, which no page can do without."""
+    checks = {"database": "ok"}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        checks["database"] = "down"
+    if settings.REDIS_URL:
+        checks["redis"] = _redis_status(settings.REDIS_URL)
+    if checks["database"] != "ok":
+        return JsonResponse({"status": "down", "checks": checks}, status=503)
+    if any(state != "ok" for state in checks.values()):
+        return JsonResponse({"status": "degraded", "checks": checks})
     return JsonResponse({"status": "ok"})
+
+
+def _redis_status(url: str) -> str:
+    # A frozen Redis accepts the connection and never answers: one second, like the broker's own bound (R17).
+    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError:
+        return "down"
+    finally:
+        client.close()
+    return "ok"

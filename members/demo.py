@@ -17,7 +17,8 @@ from django.utils import timezone
 from appraisal.demo import build_appraisal_demo
 from branches.models import Meeting, MeetingAttendance, MeetingKind, PartyOrganization, Unit
 from branches.services import AttendanceEntry, is_late_entry, meeting_participants, meeting_record
-from core.models import AuditEvent, User
+from core.audit import audit_backdated
+from core.models import User
 from core.roles import Role
 
 from .models import PARTY_MEMBER_STAGES, Education, Gender, Membership, MembershipStage, Person, RoleAssignment
@@ -265,7 +266,7 @@ class PeopleBuilder:
 
     def __init__(self, today: datetime.date) -> None:
         self.today = today
-        self.rng = random.Random(SEED)  # noqa: S311 - reproducible demo data, not a secret
+        self.rng = random.Random(SEED)  # noqa: S311  # nosec B311  # reproducible demo data, not a secret
         self.names: set[str] = {a.name for a in DEMO_ACCOUNTS}
         self.id_numbers: set[str] = set()
         self.phones: set[str] = set()
@@ -677,7 +678,7 @@ def meeting_stamp(day: datetime.date, hour: int, minute: int) -> datetime.dateti
 
 def build_meetings(tree: Tree, demo: dict[str, Person], today: datetime.date) -> int:
     """Record the planned meetings that do not exist yet; return how many were created."""
-    rng = random.Random(SEED + 1)  # noqa: S311 - reproducible demo data, not a secret
+    rng = random.Random(SEED + 1)  # noqa: S311  # nosec B311  # reproducible demo data, not a secret
     plans = plan_meetings(tree, today, rng)
     org_ids = [p.organization.pk for p in plans]
     existing = set(
@@ -729,25 +730,11 @@ def build_meetings(tree: Tree, demo: dict[str, Person], today: datetime.date) ->
             host, recorder = committee[0], committee[1] if len(committee) > 1 else committee[0]
         topic = rng.choice(TOPICS[plan.kind]).format(month=plan.held_on.month, year=plan.held_on.year - 1)
         present = len(members) - len(absent)
-        meeting = meeting_record(
-            organization=org,
-            kind=plan.kind,
-            held_on=plan.held_on,
-            place=rng.choice(PLACES[plan.kind]),
-            topic=topic,
-            host=host,
-            recorder=recorder,
-            minutes=(
-                f"应到{len(members)}人，实到{present}人。{host.name}主持会议，围绕“{topic}”开展学习讨论，"
-                f"与会同志逐一发言，结合岗位工作谈认识、谈打算。"
-            ),
-            resolutions="会议形成一致意见，由支委会抓好落实。" if plan.kind == MeetingKind.COMMITTEE_MEETING else "",
-            attendances=attendances,
-            by=secretary_user if plan.branch_index == 0 else officer_user,
-        )
-        created += 1
+        place = rng.choice(PLACES[plan.kind])
         # Seeding enters a year of meetings today; the service would flag all but the last month as 补录.
-        # Give each the time a secretary would have entered it, and make the chosen few real late entries.
+        # Give each the time a secretary would have entered it, and make the chosen few real late entries. The audit
+        # row is written with that time (the log is append-only, RELIABILITY.md R23); its late_entry says what the
+        # service saw on the day of seeding.
         late_key = (plan.branch_index, plan.group_index, plan.kind)
         age = (today - plan.held_on).days
         if late_key in late_specs and (org.pk, plan.kind) not in already_late and 60 <= age <= 240:
@@ -758,13 +745,29 @@ def build_meetings(tree: Tree, demo: dict[str, Person], today: datetime.date) ->
             recorded_on = plan.held_on + datetime.timedelta(days=rng.randint(0, 3))
             recorded_at = meeting_stamp(recorded_on, rng.randint(16, 18), rng.randint(0, 59))
         recorded_at = min(recorded_at, now)
+        resolutions = "会议形成一致意见，由支委会抓好落实。" if plan.kind == MeetingKind.COMMITTEE_MEETING else ""
+        with audit_backdated(recorded_at):
+            meeting = meeting_record(
+                organization=org,
+                kind=plan.kind,
+                held_on=plan.held_on,
+                place=place,
+                topic=topic,
+                host=host,
+                recorder=recorder,
+                minutes=(
+                    f"应到{len(members)}人，实到{present}人。{host.name}主持会议，围绕“{topic}”开展学习讨论，"
+                    f"与会同志逐一发言，结合岗位工作谈认识、谈打算。"
+                ),
+                resolutions=resolutions,
+                attendances=attendances,
+                by=secretary_user if plan.branch_index == 0 else officer_user,
+            )
+        created += 1
         late = is_late_entry(plan.held_on, timezone.localdate(recorded_at))
         Meeting.objects.filter(pk=meeting.pk).update(
             recorded_at=recorded_at, updated_at=recorded_at, is_late_entry=late
         )
-        AuditEvent.objects.filter(
-            action="meeting.record", object_type="branches.meeting", object_id=str(meeting.pk)
-        ).update(created_at=recorded_at, data={"late_entry": late, "present": present, "absent": len(absent)})
     return created
 
 

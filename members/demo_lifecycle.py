@@ -109,7 +109,7 @@ REVIEW_COMMENTS = [
 
 
 def _rng(*key) -> random.Random:
-    return random.Random(":".join(str(k) for k in (SEED, *key)))  # noqa: S311 - reproducible demo data
+    return random.Random(":".join(str(k) for k in (SEED, *key)))  # noqa: S311  # nosec B311  # reproducible demo data
 
 
 def _full_members(branch: PartyOrganization) -> list[Person]:

@@ -203,7 +203,7 @@ def dues_payment_record(
 ) -> list[DuesPayment]:
     """Record a payment for one month (any amount; more than due is a voluntary extra) or, with `months`,
     for several months from `month`, each paying what it still owes. Months not yet assessed are assessed."""
-    membership = Membership.objects.select_for_update().select_related("person").get(pk=membership.pk)
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("person").get(pk=membership.pk)
     month = month_start(month)
     errors: dict[str, list[str]] = {}
     if paid_on > timezone.localdate():

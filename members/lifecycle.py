@@ -100,7 +100,7 @@ def development_step_record(
 ) -> DevelopmentStep:
     """Record the member's next development step (§3). Refused, naming the rule, when a timing rule says it is
     too early; past a rule's validity period it needs a reason (逾期说明). Updates the stage and its date."""
-    membership = Membership.objects.select_for_update().select_related("person").get(pk=membership.pk)
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("person").get(pk=membership.pk)
     today = today or timezone.localdate()
     expected = NEXT_STEP.get(membership.stage)
     if step != expected:
@@ -190,7 +190,7 @@ def probation_extend(
     by: User | None,
 ) -> DevelopmentStep:
     """Extend probation (延长预备期) by 1 to 12 months, once, with the reason (§3). The conversion date moves."""
-    membership = Membership.objects.select_for_update().select_related("person").get(pk=membership.pk)
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("person").get(pk=membership.pk)
     errors: dict[str, list[str]] = {}
     if membership.stage != MembershipStage.PROBATIONARY:
         raise ValidationError(_("只有预备党员可以延长预备期。"))
@@ -328,7 +328,7 @@ def standing_change_record(
     by: User | None,
 ) -> StandingChange:
     """A change of party standing (§3), added to the history; the member's current standing follows it."""
-    membership = Membership.objects.select_for_update().select_related("person").get(pk=membership.pk)
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("person").get(pk=membership.pk)
     allowed_from, after = STANDING_TRANSITIONS[StandingChangeKind(kind)]
     errors: dict[str, list[str]] = {}
     if membership.stage not in PARTY_MEMBER_STAGES:
@@ -406,7 +406,9 @@ def transfer_out_issue(
     date (Membership.left_on); within it, they move when the receiving branch receives them."""
     from .dues import dues_paid_up_to
 
-    membership = Membership.objects.select_for_update().select_related("person", "branch").get(pk=membership.pk)
+    membership = (
+        Membership.objects.select_for_update(of=("self",)).select_related("person", "branch").get(pk=membership.pk)
+    )
     person = membership.person
     errors: dict[str, list[str]] = {}
     if membership.stage not in PARTY_MEMBER_STAGES:

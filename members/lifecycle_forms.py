@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import PartyOrganization, Unit
+from core.fields import ModelMultipleChoiceField
 
 from .dues import yuan_to_fen
 from .models import (
@@ -164,7 +165,7 @@ HIGHER_LABELS = {
 }
 
 
-class PersonChoiceField(forms.ModelMultipleChoiceField):
+class PersonChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj: Person) -> str:
         return f"{obj.name}（{obj.membership.branch.name}）"
 

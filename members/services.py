@@ -7,18 +7,26 @@ from django.db.models import Q
 from branches.models import PartyOrganization, Unit
 from core.audit import audit_record
 from core.models import User
-from core.roles import Role
+from core.roles import ADMIN_ROLES, Role
 
 from .models import RoleAssignment
 
-# What the system administrator manages in Django admin (DOMAIN.md §1): the organisation trees, people and
-# users, and the audit trail read-only. Granted to the role's group, so every system admin has the same.
-SYSTEM_ADMIN_PERMISSIONS = (
-    Q(content_type__app_label__in=["branches", "members"])
-    | Q(content_type__app_label="core", content_type__model="user")
-    | Q(content_type__app_label="core", codename="view_auditevent")
-    | Q(content_type__app_label="auth", content_type__model="group", codename="view_group")
-)
+# What each administrator manages in Django admin (DOMAIN.md §1; RELIABILITY.md R5, MLPS 三权分立), granted to the
+# role's group. System: the organisation trees, people and accounts. Security: who holds which role, and lockouts.
+# Audit: the audit log, read-only. None of them edits appraisal data or polls, and only the audit admin reads the log.
+ADMIN_ROLE_PERMISSIONS = {
+    Role.SYSTEM_ADMIN: (
+        (Q(content_type__app_label__in=["branches", "members"]) & ~Q(content_type__model="roleassignment"))
+        | Q(content_type__app_label="core", content_type__model="user")
+        | Q(content_type__app_label="auth", content_type__model="group", codename="view_group")
+    ),
+    Role.SECURITY_ADMIN: (
+        Q(content_type__app_label="members", content_type__model="roleassignment")
+        | Q(content_type__app_label="core", codename__in=["view_user", "view_loginthrottle", "delete_loginthrottle"])
+        | Q(content_type__app_label="auth", content_type__model="group", codename="view_group")
+    ),
+    Role.AUDIT_ADMIN: Q(content_type__app_label="core", codename__in=["view_auditevent", "view_auditarchive"]),
+}
 
 
 def role_groups_ensure() -> dict[str, Group]:
@@ -28,7 +36,8 @@ def role_groups_ensure() -> dict[str, Group]:
 def role_group_permissions_grant() -> None:
     """Run after every migrate, so that new models' permissions reach the system admin's group."""
     groups = role_groups_ensure()
-    groups[Role.SYSTEM_ADMIN].permissions.set(Permission.objects.filter(SYSTEM_ADMIN_PERMISSIONS))
+    for role, permissions in ADMIN_ROLE_PERMISSIONS.items():
+        groups[role].permissions.set(Permission.objects.filter(permissions))
 
 
 def role_assignment_sync_groups(*, user: User) -> None:
@@ -39,7 +48,7 @@ def role_assignment_sync_groups(*, user: User) -> None:
         held.add(Role.STAFF.value)
     user.groups.remove(*[g for code, g in groups.items() if code not in held])
     user.groups.add(*[g for code, g in groups.items() if code in held])
-    if not user.is_staff and Role.SYSTEM_ADMIN.value in held:
+    if not user.is_staff and held & {role.value for role in ADMIN_ROLES}:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
 

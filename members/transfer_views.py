@@ -82,7 +82,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 
     columns = [
         Column(_("姓名"), lambda t: t.name, lambda t: reverse("members:transfer_detail", args=[t.pk])),
-        Column(_("方向"), lambda t: t.direction_label),
+        Column(_("方向"), lambda t: str(t.direction_label)),
         Column(_("转出党组织"), lambda t: t.from_name, css=WRAP),
         Column(_("接收党组织"), lambda t: t.to_name, css=WRAP),
         Column(_("转接日期"), lambda t: t.transferred_on),

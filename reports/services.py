@@ -175,7 +175,9 @@ def job_dispatch(job_id: uuid.UUID) -> bool:
     if not ReportJob.objects.filter(pk=job_id, status=Status.PENDING).update(task_id=task_id):
         return False
     try:
-        build_report_task.apply_async(args=[str(job_id)], task_id=task_id)
+        # ignore_result: the job's row is its result. Otherwise the send first subscribes to the result channel on
+        # the result backend's connection, which has no socket timeouts: a frozen Redis blocked it for minutes.
+        build_report_task.apply_async(args=[str(job_id)], task_id=task_id, ignore_result=True)
     except BROKER_ERRORS:
         logger.warning("report job %s: the broker is unreachable; the sweeper will send it", job_id, exc_info=True)
         ReportJob.objects.filter(pk=job_id, status=Status.PENDING).update(error=str(QUEUE_DOWN), dispatched_at=None)

@@ -77,7 +77,7 @@ def build_mass_demo(*, today: datetime.date, secretary: User, branch: PartyOrgan
 
 
 def _closed_round(secretary: User, branch: PartyOrganization, year: int, quarter: int) -> None:
-    rng = random.Random(SEED + year * 10 + quarter)  # noqa: S311 - reproducible demo data, not a secret
+    rng = random.Random(SEED + year * 10 + quarter)  # noqa: S311  # nosec B311  # reproducible demo data, not a secret
     end = _quarter_end(year, quarter)
     mass_round = mass_round_create(
         actor=secretary, organization=branch, kind=MassRoundKind.QUARTER, year=year, period=quarter, on_date=end
@@ -143,7 +143,7 @@ def build_reviews_demo(*, today: datetime.date, secretary: User, officer: User, 
 
 
 def _democratic(today: datetime.date, secretary: User, branch: PartyOrganization) -> None:
-    rng = random.Random(SEED + today.year)  # noqa: S311 - reproducible demo data, not a secret
+    rng = random.Random(SEED + today.year)  # noqa: S311  # nosec B311  # reproducible demo data, not a secret
     last_year = today.year - 1
     if not DemocraticEvaluation.objects.filter(branch=branch, year=last_year).exists():
         evaluation = democratic_evaluation_create(actor=secretary, branch=branch, year=last_year)

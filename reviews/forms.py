@@ -8,6 +8,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import PartyOrganization, Unit
+from core.fields import ModelMultipleChoiceField
 from core.models import User
 from core.roles import Role
 from members.models import Person
@@ -90,7 +91,7 @@ class PollCreateForm(PollSettingsForm):
         return {"organization": PartyOrganization.objects.get(pk=pk)}
 
 
-class PersonChoices(forms.ModelMultipleChoiceField):
+class PersonChoices(ModelMultipleChoiceField):
     def label_from_instance(self, obj: Person) -> str:
         return f"{obj.name}（{obj.unit.name}{'，' + obj.position if obj.position else ''}）"
 
@@ -124,7 +125,7 @@ class SubjectsForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 10}),
         help_text=_("按住 Ctrl（Mac 上为 ⌘）可多选。"),
     )
-    organizations = forms.ModelMultipleChoiceField(
+    organizations = ModelMultipleChoiceField(
         label=_("党组织"),
         queryset=PartyOrganization.objects.none(),
         required=False,

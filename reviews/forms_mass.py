@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import PartyOrganization
+from core.fields import ModelMultipleChoiceField
 from core.models import User
 from members.models import Person
 
@@ -96,7 +97,7 @@ class ActivityForm(forms.Form):
         self.fields["organization"].queryset = round_organizations(mass_round)
 
 
-class MemberChoices(forms.ModelMultipleChoiceField):
+class MemberChoices(ModelMultipleChoiceField):
     def label_from_instance(self, obj: Person) -> str:
         return obj.name
 

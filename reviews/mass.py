@@ -220,7 +220,7 @@ def _reevaluation_subjects(
 
 
 def _round_locked(actor: User, mass_round: MassEvaluationRound) -> MassEvaluationRound:
-    locked = MassEvaluationRound.objects.select_for_update().select_related("poll").get(pk=mass_round.pk)
+    locked = MassEvaluationRound.objects.select_for_update(of=("self",)).select_related("poll").get(pk=mass_round.pk)
     _require_organiser(actor, locked.organization_id)
     return locked
 
@@ -419,7 +419,7 @@ def mass_poll_closed(*, actor: User, poll: Poll) -> None:
 
 
 def _rectification_locked(actor: User, rectification: Rectification) -> Rectification:
-    locked = Rectification.objects.select_for_update().select_related("round").get(pk=rectification.pk)
+    locked = Rectification.objects.select_for_update(of=("self",)).select_related("round").get(pk=rectification.pk)
     if not Rectification.objects.visible_to(actor).filter(pk=locked.pk).exists():
         raise PermissionDenied
     return locked

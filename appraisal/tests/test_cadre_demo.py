@@ -9,6 +9,7 @@ import time_machine
 from django.core.management import call_command
 
 from appraisal.cadre_selectors import exercise_ranking
+from appraisal.cadre_services import result_verify
 from appraisal.demo import SEED
 from appraisal.demo_cadre import build_cadre_demo
 from appraisal.models import CadreExercise, CadreResult
@@ -35,6 +36,8 @@ def test_seed_demo_files_last_years_cadre_appraisal_and_sets_up_this_years_once(
     ranking = exercise_ranking(last)
     assert [row.rank for row in ranking.rows] == sorted(row.rank for row in ranking.rows)
     assert CadreResult.objects.count() == last.appraisees.count() >= 5
+    # Dated in January and sealed again under the maintenance switch: every filed result still verifies (R12).
+    assert all(result_verify(r) for r in CadreResult.objects.select_related("appraisee__exercise"))
     assert any(row.adjustment == 3 for row in ranking.rows)  # district and city for the same work: 3
     assert not this.appraisees.filter(work_score__isnull=True).exists()
     assert not this.appraisees.filter(principal_score__isnull=False).exists()

@@ -234,7 +234,7 @@ def test_two_tabs_saving_the_same_log_show_both_versions_and_lose_nothing(client
     client.post(log_url(), form_data(version=str(log.version), duties="标签页一的内容"))
     response = client.post(log_url(), form_data(version=str(log.version), duties="标签页二的内容"))
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "这份月记实已在别处" in page
     rows = {row.label: row for row in response.context["comparison"]}
     assert (rows["履行职责情况"].stored, rows["履行职责情况"].typed) == ("标签页一的内容", "标签页二的内容")
@@ -253,7 +253,7 @@ def test_a_tab_opened_before_the_log_existed_gets_a_conflict_not_an_overwrite(cl
     write_log(personas.people.alice, personas.alice, duties="另一个窗口先保存的")
     client.force_login(personas.alice)
     response = client.post(log_url(), form_data(duties="这个窗口的内容"))
-    assert response.context["comparison"]
+    assert response.status_code == 409 and response.context["comparison"]
     assert MonthlyLog.objects.get().duties == "另一个窗口先保存的"
 
 
@@ -315,7 +315,7 @@ def test_two_tabs_saving_at_the_same_moment_never_lose_text_silently(personas, e
     responses = _at_once(*(lambda tab=tab, text=text: tab.post(log_url(), form_data(version=version, duties=text))
                            for tab, text in zip(tabs, texts, strict=True)))  # fmt: skip
     saved = [r for r in responses if r.status_code == 302]
-    conflicts = [r for r in responses if r.status_code == 200 and r.context["comparison"]]
+    conflicts = [r for r in responses if r.status_code == 409 and r.context["comparison"]]
     assert len(saved) == 1 and len(conflicts) == 1, [r.status_code for r in responses]
     stored = MonthlyLog.objects.get().duties
     loser = conflicts[0].context["form"]["duties"].value()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core import otp
 from core.exports import xlsx_response
 from core.forms import add_service_errors
 from core.pagination import paginate, querystring_without_page
@@ -293,17 +294,21 @@ def exercise_file(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("本次考核已经备案。"))
         return redirect("appraisal:cadre_ranking", pk=exercise.pk)
     form = FileForm(request.POST or None)
+    otp.step_up_field(request, form)
     refusals: list[str] = []
     if request.method == "POST" and form.is_valid():
-        try:
-            services.cadre_exercise_file(exercise=exercise, password=form.cleaned_data["password"], by=request.user)
-        except ValidationError as exc:
-            refusals = exc.messages
+        if refusal := otp.step_up_refusal(request, form):
+            refusals = [refusal]
         else:
-            messages.success(
-                request, _("%(title)s已备案，结果已记入各干部的考核实绩档案。") % {"title": exercise.title}
-            )
-            return redirect("appraisal:cadre_ranking", pk=exercise.pk)
+            try:
+                services.cadre_exercise_file(exercise=exercise, password=form.cleaned_data["password"], by=request.user)
+            except ValidationError as exc:
+                refusals = exc.messages
+            else:
+                messages.success(
+                    request, _("%(title)s已备案，结果已记入各干部的考核实绩档案。") % {"title": exercise.title}
+                )
+                return redirect("appraisal:cadre_ranking", pk=exercise.pk)
     return render(
         request,
         "appraisal/cadre_file.html",

@@ -101,7 +101,7 @@ def my_log(request: HttpRequest, year: int | None = None, month: int | None = No
     return _render_my_log(request, person=person, year=year, month=month, log=log, today=today, form=form, tasks=tasks)
 
 
-def _render_my_log(request, *, person, year, month, log, today, form, tasks, **extra) -> HttpResponse:
+def _render_my_log(request, *, person, year, month, log, today, form, tasks, status=200, **extra) -> HttpResponse:
     previous = (year - 1, 12) if month == 1 else (year, month - 1)
     following = (year + 1, 1) if month == 12 else (year, month + 1)
     return render(
@@ -123,6 +123,7 @@ def _render_my_log(request, *, person, year, month, log, today, form, tasks, **e
             "saved_at_ms": _epoch_ms(log.updated_at if log else None),
             **extra,
         },
+        status=status,
     )
 
 
@@ -175,8 +176,8 @@ def _save_own_log(request, *, person, year, month, log, today) -> HttpResponse:
 
 
 def _log_conflict(request, *, stored: MonthlyLog, entries, page, error: ValidationError | None = None):
-    """Both versions side by side; the form keeps what was typed and now names the stored version, so saving
-    it again (after merging) replaces the stored one knowingly."""
+    """Both versions side by side, answered 409 (RELIABILITY R14); the form keeps what was typed and now names the
+    stored version, so saving it again (after merging) replaces the stored one knowingly."""
     data = request.POST.copy()
     data["version"] = str(stored.version)
     form, tasks = MonthlyLogForm(data), task_formset(data)
@@ -190,6 +191,7 @@ def _log_conflict(request, *, stored: MonthlyLog, entries, page, error: Validati
         tasks=tasks if can_merge else None,
         comparison=log_comparison(stored, form, entries),
         conflict_error=" ".join(error.messages) if error else "",
+        status=409,
         **page,
     )
 
@@ -398,7 +400,11 @@ def summary_edit(request: HttpRequest, person_id: int, year: int, quarter: int) 
         merged = SummaryForm(data)
         merged.is_valid()
         return _render_summary(
-            request, form=merged, comparison=summary_comparison(stored, form), **{**page, "summary": stored}
+            request,
+            form=merged,
+            comparison=summary_comparison(stored, form),
+            status=409,
+            **{**page, "summary": stored},
         )
     except ValidationError as exc:
         form.add_error(None, exc)
@@ -407,7 +413,7 @@ def summary_edit(request: HttpRequest, person_id: int, year: int, quarter: int) 
     return _done(request, reverse("appraisal:summary_edit", args=[person.pk, year, quarter]))
 
 
-def _render_summary(request, *, person, year, quarter, summary, signed, form, **extra) -> HttpResponse:
+def _render_summary(request, *, person, year, quarter, summary, signed, form, status=200, **extra) -> HttpResponse:
     return render(
         request,
         "appraisal/logs_summary_edit.html",
@@ -423,6 +429,7 @@ def _render_summary(request, *, person, year, quarter, summary, signed, form, **
             "saved_at_ms": _epoch_ms(summary.updated_at if summary else None),
             **extra,
         },
+        status=status,
     )
 
 

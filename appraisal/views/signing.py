@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from core import otp
 from core.exports import Sheet, xlsx_response
 
 from .. import selectors_signing as selectors
@@ -67,9 +68,12 @@ def sign(request: HttpRequest, group_id: int, period: int) -> HttpResponse:
     typed, excellent_typed = {}, 0
     if request.method == "POST":
         form = GroupSignForm(request.POST, rows=page.signable_rows, scored=page.scored)
+        otp.step_up_field(request, form)
         typed, excellent_typed = form.typed(), form.typed_excellent(page.rules)
         if not form.is_valid():
             refusals = form.error_messages()
+        elif refusal := otp.step_up_refusal(request, form):
+            refusals = [refusal]
         else:
             try:
                 ratings = services.group_sign(
@@ -95,6 +99,7 @@ def sign(request: HttpRequest, group_id: int, period: int) -> HttpResponse:
             "rows": _SigningRowsHtml(page)(page.rows, typed),
             "refusals": refusals,
             "excellent_count": page.excellent_signed + excellent_typed,
+            "step_up": otp.step_up_needed(request),
         },
     )
 
@@ -160,7 +165,7 @@ class _SigningRowsHtml:
         self.minutes: dict[datetime.datetime, str] = {}  # a group signed in one step shares one signing time
 
     def __call__(self, rows: Sequence[selectors.SigningRow], typed: dict[int, Typed]) -> SafeString:
-        return mark_safe(  # noqa: S308 - each value a row shows is escaped where the row writes it
+        return mark_safe(  # noqa: S308  # nosec B308 B703  # every value a row shows is escaped where the row writes it
             "".join(self.row(number, row, typed.get(row.appraisee.pk)) for number, row in enumerate(rows, 1))
         )
 
@@ -331,27 +336,31 @@ def rating_revise(request: HttpRequest, pk: int) -> HttpResponse:
         scored=scored,
         initial={"grade": rating.grade, "score": rating.score, "opinion": rating.opinion},
     )
+    otp.step_up_field(request, form)
     if request.method == "POST" and form.is_valid():
-        grade, score, opinion, reason = form.revision()
-        try:
-            revision = services.rating_revise(
-                rating=rating,
-                grade=grade,
-                score=score,
-                opinion=opinion,
-                reason=reason,
-                password=form.cleaned_data["password"],
-                by=request.user,
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        if refusal := otp.step_up_refusal(request, form):
+            form.add_error(otp.CODE_FIELD, refusal)
         else:
-            messages.success(
-                request,
-                _("已签署 %(name)s 的更正（第 %(n)d 版），原评鉴已保留。")
-                % {"name": rating.person.name, "n": revision.revision},
-            )
-            return redirect("appraisal:sign", group_id=rating.group_id, period=rating.period)
+            grade, score, opinion, reason = form.revision()
+            try:
+                revision = services.rating_revise(
+                    rating=rating,
+                    grade=grade,
+                    score=score,
+                    opinion=opinion,
+                    reason=reason,
+                    password=form.cleaned_data["password"],
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    _("已签署 %(name)s 的更正（第 %(n)d 版），原评鉴已保留。")
+                    % {"name": rating.person.name, "n": revision.revision},
+                )
+                return redirect("appraisal:sign", group_id=rating.group_id, period=rating.period)
     history = selectors.rating_history(rating)
     return render(
         request,

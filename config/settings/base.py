@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "branches",
     "members",
@@ -65,18 +68,25 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # R22: the client address for audit rows, and every refused request recorded (outside auth, sees all answers).
+    "core.middleware.AuditContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "core.middleware.SessionTimeoutMiddleware",
     "core.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     # Deny by default: every view needs a login unless it is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # R8: a user with a second factor reaches nothing but the second step until a code verifies the session.
+    "core.otp.OTPGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # R15: an IntegrityError no service expected answers a Chinese 409 page (nothing saved), never a 500.
+    "core.conflict.IntegrityErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -103,6 +113,8 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        # With persistent connections, one that died with the server is noticed and replaced (R27).
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -113,6 +125,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # R9: no system, unit or party-organisation name (Chinese or pinyin) inside a password.
+    {"NAME": "core.password_validation.ContextWordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -129,6 +143,14 @@ ZHIBU_LOGIN_ADDRESS_MAX_FAILURES = env_int("ZHIBU_LOGIN_ADDRESS_MAX_FAILURES", 5
 ZHIBU_LOGIN_ADDRESS_WINDOW_SECONDS = env_int("ZHIBU_LOGIN_ADDRESS_WINDOW_SECONDS", 3600)
 ZHIBU_CLIENT_IP_HEADER = os.environ.get("ZHIBU_CLIENT_IP_HEADER", "")
 SESSION_COOKIE_HTTPONLY = True
+# R8: two factors (TOTP) are optional unless the user holds one of these roles (comma-separated codes of
+# core.roles.Role, e.g. "leader,principal_leader,org_officer,system_admin"); signing and filing ask for a fresh code
+# when the session was last verified longer ago than ZHIBU_STEP_UP_SECONDS.
+ZHIBU_OTP_REQUIRED_ROLES = [r.strip() for r in os.environ.get("ZHIBU_OTP_REQUIRED_ROLES", "").split(",") if r.strip()]
+ZHIBU_STEP_UP_SECONDS = env_int("ZHIBU_STEP_UP_SECONDS", 15 * 60)
+OTP_TOTP_ISSUER = "支部"
+# The admin lists devices without their secret keys.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -152,6 +174,8 @@ STORAGES = {
 MEDIA_ROOT = PRIVATE_STORAGE_ROOT
 FILE_UPLOAD_PERMISSIONS = 0o600
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+# R29: a request body (files aside) is refused with 400 above Django's default 2.5 MB, set here on purpose.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -203,6 +227,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.purge_report_files",
         "schedule": crontab(hour=3, minute=45),
     },
+    # R25: everything in core/retention.py past its keep period; audit rows are archived to a file first.
+    "retention-purge": {
+        "task": "core.tasks.purge_expired",
+        "schedule": crontab(hour=4, minute=15),
+    },
 }
 
 # R10: every page loads only what this server serves (no CDN on closed networks, no injected script). Style
@@ -241,6 +270,9 @@ ZHIBU_ELDERLY_AGE = env_int("ZHIBU_ELDERLY_AGE", 70)
 ZHIBU_COMMITTEE_WARNING_DAYS = env_int("ZHIBU_COMMITTEE_WARNING_DAYS", 90)
 # Reports (DOMAIN.md §8, RELIABILITY.md R17–R20, R25).
 ZHIBU_REPORT_RETENTION_DAYS = env_int("ZHIBU_REPORT_RETENTION_DAYS", 7)
+# R23/R25: audit rows are kept this long, then archived to a file and removed; the database refuses to delete rows
+# younger than 180 days (网络安全法 第二十一条: network logs at least six months), whatever this says.
+ZHIBU_AUDIT_RETENTION_DAYS = env_int("ZHIBU_AUDIT_RETENTION_DAYS", 365)
 ZHIBU_REPORT_MAX_ATTEMPTS = env_int("ZHIBU_REPORT_MAX_ATTEMPTS", 3)
 # A running job renews its lease at every step; a job whose lease ran out is taken over by the sweeper.
 ZHIBU_REPORT_LEASE_SECONDS = env_int("ZHIBU_REPORT_LEASE_SECONDS", 600)

@@ -3,6 +3,7 @@ from decimal import Decimal
 from io import BytesIO
 
 import openpyxl
+from django.utils.translation import gettext_lazy
 
 from core.exports import Sheet, attachment_disposition, write_workbook
 
@@ -18,6 +19,11 @@ def test_cells_starting_like_a_formula_are_written_as_text():
     cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
     assert all(c.data_type == "s" for c in cells)
     assert cells[0].value == '=HYPERLINK("http://x")'
+
+
+def test_lazy_translations_are_written_as_their_text_and_formula_like_ones_as_text():
+    sheet = _write([[gettext_lazy("转入"), gettext_lazy("=1+1")]])
+    assert (sheet["A2"].value, sheet["B2"].value, sheet["B2"].data_type) == ("转入", "=1+1", "s")
 
 
 def test_numbers_and_dates_stay_numbers_and_dates():

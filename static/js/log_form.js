@@ -5,8 +5,9 @@
  *   version offers to restore it. The copy is dropped once a save succeeds.
  * - Saving goes through fetch with redirect "manual" and the header X-Zhibu-Fetch: the server answers a
  *   successful save with {"location": ...}, so a redirect can only come from the login check. A redirect or a
- *   CSRF failure (403: the cookies are gone) opens a password dialog; the script logs in with fetch, reads the CSRF
- *   cookie again (Django rotates it at login) and sends the same form data again. Any other answer (errors,
+ *   CSRF failure (403: the cookies are gone) opens a password dialog; the script logs in with fetch (and, for a
+ *   user with a two-step device, asks for the code and sends it to the verify page), reads the CSRF cookie again
+ *   (Django rotates it at login) and sends the same form data again. Any other answer (errors,
  *   the conflict screen) replaces the page's <main>, as a normal form post would.
  */
 (function () {
@@ -242,30 +243,63 @@
       password.value = "";
       dialog.addEventListener("shown.bs.modal", () => password.focus(), { once: true });
       dialog.addEventListener("hidden.bs.modal", () => busy(false), { once: true });
+      const codeGroup = dialog.querySelector("[data-reauth-code-group]");
+      const code = dialog.querySelector("[data-reauth-code]");
+      codeGroup.hidden = true;
+      code.value = "";
+      // With a two-step device the password is the first step: the code then goes to the verify page.
+      let needCode = false;
       confirm.onsubmit = async (event) => {
         event.preventDefault();
         error.hidden = true;
         const submit = confirm.querySelector("button[type=submit]");
         submit.disabled = true;
         try {
-          const loginUrl = form.dataset.loginUrl;
-          // A GET first: it sets a CSRF cookie again when the cookies are gone.
-          await fetch(loginUrl, { credentials: "same-origin" });
-          const login = new FormData();
-          login.set("username", form.dataset.username);
-          login.set("password", password.value);
-          login.set("csrfmiddlewaretoken", cookie("csrftoken"));
-          const answer = await fetch(loginUrl, {
-            method: "POST",
-            body: login,
-            redirect: "manual",
-            credentials: "same-origin",
-          });
-          if (answer.type !== "opaqueredirect") {
-            error.textContent = error.dataset.wrongPassword;
-            error.hidden = false;
-            password.select();
-            return;
+          if (needCode) {
+            const verify = new FormData();
+            verify.set("token", code.value.trim());
+            verify.set("csrfmiddlewaretoken", cookie("csrftoken"));
+            const verified = await fetch(form.dataset.otpUrl, {
+              method: "POST",
+              body: verify,
+              redirect: "manual",
+              credentials: "same-origin",
+            });
+            if (verified.type !== "opaqueredirect") {
+              error.textContent = error.dataset.wrongCode;
+              error.hidden = false;
+              code.select();
+              return;
+            }
+          } else {
+            const loginUrl = form.dataset.loginUrl;
+            // A GET first: it sets a CSRF cookie again when the cookies are gone.
+            await fetch(loginUrl, { credentials: "same-origin" });
+            const login = new FormData();
+            login.set("username", form.dataset.username);
+            login.set("password", password.value);
+            login.set("csrfmiddlewaretoken", cookie("csrftoken"));
+            const answer = await fetch(loginUrl, {
+              method: "POST",
+              body: login,
+              redirect: "manual",
+              credentials: "same-origin",
+            });
+            if (answer.type !== "opaqueredirect") {
+              error.textContent = error.dataset.wrongPassword;
+              error.hidden = false;
+              password.select();
+              return;
+            }
+            // The verify page answers 200 only to a user who still owes a code; anyone else is sent on.
+            const step = await fetch(form.dataset.otpUrl, { redirect: "manual", credentials: "same-origin" });
+            if (step.ok) {
+              needCode = true;
+              password.value = "";
+              codeGroup.hidden = false;
+              code.focus();
+              return;
+            }
           }
         } catch (failure) {
           error.textContent = form.dataset.msgNetwork;
@@ -275,6 +309,7 @@
           submit.disabled = false;
         }
         password.value = "";
+        code.value = "";
         await new Promise((resolve) => {
           dialog.addEventListener("hidden.bs.modal", resolve, { once: true });
           modal.hide();

@@ -5,7 +5,12 @@ offered back after the page is reloaded without saving.
 Playwright drives Debian's Chromium (/usr/bin/chromium); Playwright's own browser download is never used.
 """
 
+import datetime
+
 import pytest
+import time_machine
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from appraisal.models import LogStatus, MonthlyLog
 
@@ -79,3 +84,40 @@ def test_text_typed_but_not_saved_is_offered_back_after_a_reload(page, live_serv
     page.get_by_text("草稿已保存。").wait_for()
     assert not page.get_by_role("button", name="恢复这些内容").is_visible()
     assert MonthlyLog.objects.get(person=personas.people.alice).duties == "还没保存的内容"
+
+
+def test_a_user_with_a_two_step_device_gives_the_code_after_the_password_and_the_text_is_saved(
+    page, live_server, personas
+):
+    device = TOTPDevice.objects.create(user=personas.alice, name="手机", confirmed=True)
+
+    def code() -> str:
+        device.refresh_from_db()
+        return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+
+    with time_machine.travel(datetime.datetime.now(datetime.UTC), tick=True) as clock:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("用户名").fill("alice")
+        page.get_by_label("密码").fill("pw-for-tests-1")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_label("验证码").fill(code())
+        page.get_by_role("button", name="验证").click()
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}/appraisal/logs/")
+        page.get_by_label("履行职责情况").fill("两步验证后保存的内容")
+        page.context.clear_cookies(name="sessionid")
+        page.get_by_role("button", name="保存草稿").click()
+
+        dialog = page.get_by_role("dialog")
+        dialog.get_by_label("密码").fill("pw-for-tests-1")
+        dialog.get_by_role("button", name="登录并保存").click()
+        dialog.get_by_label("两步验证码").wait_for()
+        dialog.get_by_label("两步验证码").fill("000000" if code() != "000000" else "111111")
+        dialog.get_by_role("button", name="登录并保存").click()
+        dialog.get_by_text("验证码不正确或已用过").wait_for()
+        clock.shift(60)  # a new time step: the login's code may not be used twice
+        dialog.get_by_label("两步验证码").fill(code())
+        dialog.get_by_role("button", name="登录并保存").click()
+
+        page.get_by_text("草稿已保存。").wait_for()
+    assert MonthlyLog.objects.get(person=personas.people.alice).duties == "两步验证后保存的内容"
