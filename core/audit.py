@@ -105,9 +105,15 @@ def event_content(event: AuditEvent) -> bytes:
 
 
 def chain_lock() -> None:
-    """Serialise chain writers until the end of the current transaction (PostgreSQL; SQLite has one writer)."""
+    """Serialise chain writers until the end of the current transaction (PostgreSQL; SQLite has one writer).
+
+    Foreign keys are checked at once from here on: Django declares them DEFERRABLE INITIALLY DEFERRED, and a check
+    left to COMMIT would wait there for a row lock while holding the chain lock, and deadlock with the holder of that
+    row lock waiting for the chain lock (seen in bench/load.py: a log save's check of members_person at COMMIT). So
+    the checks pending so far run before the chain lock is taken, and later ones when their statement runs."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
 
 
