@@ -21,6 +21,7 @@ import os
 import re
 import time
 import uuid
+from collections.abc import Iterator
 
 import gevent
 from gevent.event import Event
@@ -100,8 +101,12 @@ class ZhibuUser(HttpUser):
     abstract = True
     wait_time = between(0.5, 2)
 
+    # Each user takes the next account of its kind from the plan the bench seeded.
+    accounts: Iterator[dict] = iter(())
+
     def on_start(self) -> None:
-        self.account = self.claim()
+        self.account = next(self.accounts)
+        self.prepare()
         self.client.get("/accounts/login/", name="login page")
         with self.client.post(
             "/accounts/login/",
@@ -116,8 +121,8 @@ class ZhibuUser(HttpUser):
             _begin(self.environment)
         started.wait()
 
-    def claim(self) -> dict:
-        raise NotImplementedError
+    def prepare(self) -> None:
+        """What a user keeps track of for its account, set before its first task."""
 
     def csrf(self) -> str:
         return self.client.cookies.get("csrftoken", "")
@@ -125,15 +130,15 @@ class ZhibuUser(HttpUser):
 
 class StaffUser(ZhibuUser):
     fixed_count = len(PLAN["staff"])
+    accounts = staff_accounts
 
-    def claim(self) -> dict:
-        account = next(staff_accounts)
+    def prepare(self) -> None:
+        account = self.account
         self.year, self.month = PLAN["year"], PLAN["month"]
         self.version: int | None = None
         self.saves = 0
         self.stale = False
         self.mine = acknowledged["logs"].setdefault(account["username"], {})
-        return account
 
     def url(self) -> str:
         return f"/appraisal/logs/{self.year}/{self.month}/"
@@ -219,12 +224,11 @@ class StaffUser(ZhibuUser):
 
 class LeaderUser(ZhibuUser):
     fixed_count = len(PLAN["leaders"])
+    accounts = leader_accounts
 
-    def claim(self) -> dict:
-        account = next(leader_accounts)
-        self.pending = list(account["to_sign"])
-        self.signed = acknowledged["signed"].setdefault(account["username"], [])
-        return account
+    def prepare(self) -> None:
+        self.pending = list(self.account["to_sign"])
+        self.signed = acknowledged["signed"].setdefault(self.account["username"], [])
 
     @task(2)
     def leader_home(self) -> None:
@@ -243,8 +247,10 @@ class LeaderUser(ZhibuUser):
         url = f"/appraisal/sign/{group}/{period}/"
         self.client.get(url, name="signing page")
         data = {"csrfmiddlewaretoken": self.csrf(), "password": PASSWORD}
+        # Within the 15% excellent quota (DOMAIN.md §5), rounded down: a group under 7 has none.
+        excellent = len(appraisees) * 15 // 100
         for number, appraisee in enumerate(appraisees):
-            data[f"grade-{appraisee}"] = "excellent" if number == 0 else "competent"
+            data[f"grade-{appraisee}"] = "excellent" if number < excellent else "competent"
             data[f"opinion-{appraisee}"] = "能够认真履行岗位职责，按时完成各项工作任务。"
         with self.client.post(url, data, name="sign group", allow_redirects=False, catch_response=True) as response:
             if response.status_code != 302:
