@@ -192,7 +192,7 @@ def cadre_exercise_create(
     exercise.team_members.set(team_members)
     try:
         poll = poll_create(actor=by, title=_("%(title)s民主测评") % {"title": title}, kind=Poll.Kind.CADRE, unit=unit)
-        poll_question_add(actor=by, poll=poll, text=POLL_QUESTION, kind=PollQuestion.Kind.SCORE)
+        poll_question_add(actor=by, poll=poll, text=POLL_QUESTION, kind=PollQuestion.Kind.SCORE, managed=True)
     except PollError as exc:
         raise ValidationError(exc.message) from exc
     exercise.poll = poll
@@ -224,7 +224,7 @@ def _add_cadres(exercise: CadreExercise, people: list[Person], by: User) -> list
         except IntegrityError:
             raise ValidationError(_("%(name)s已在本次考核中。") % {"name": person.name}) from None
         try:
-            poll_subject_add(actor=by, poll=exercise.poll, label=person.name, person=person)
+            poll_subject_add(actor=by, poll=exercise.poll, label=person.name, person=person, managed=True)
         except PollError as exc:
             raise ValidationError(exc.message) from exc
         added.append(appraisee)
@@ -329,7 +329,7 @@ def cadre_appraisee_remove(*, appraisee: CadreAppraisee, by: User) -> None:
     subject = PollSubject.objects.filter(poll_id=locked.poll_id, person_id=appraisee.person_id).first()
     if subject is not None:
         try:
-            poll_subject_remove(actor=by, subject=subject)
+            poll_subject_remove(actor=by, subject=subject, managed=True)
         except PollError as exc:
             raise ValidationError(exc.message) from exc
     appraisee.delete()

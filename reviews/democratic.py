@@ -98,13 +98,14 @@ def democratic_evaluation_create(*, actor: User, branch: PartyOrganization, year
         organization=branch,
     )
     for person in people:
-        poll_subject_add(actor=actor, poll=poll, label=person.name, person=person)
+        poll_subject_add(actor=actor, poll=poll, label=person.name, person=person, managed=True)
     poll_question_add(
         actor=actor,
         poll=poll,
         text=MUTUAL_QUESTION,
         kind=PollQuestion.Kind.GRADE,
         applies_to=PollQuestion.AppliesTo.PERSON,
+        managed=True,
     )
     evaluation.mutual_poll = poll
     evaluation.save(update_fields=["mutual_poll"])

@@ -80,6 +80,22 @@ def _locked(poll: Poll, *, actor: User, statuses: tuple[str, ...], refusal: str)
     return locked
 
 
+def poll_manager(poll: Poll):
+    """The record that sets this poll's subjects and questions, or None: a cadre exercise (§6), a democratic
+    evaluation or a round of mass evaluation (§7). Their subjects and questions change only through it."""
+    for name in ("cadre_exercise", "democratic_evaluation", "mass_round"):
+        manager = getattr(poll, name, None)
+        if manager is not None:
+            return manager
+    return None
+
+
+def _refuse_managed(poll: Poll, managed: bool) -> None:
+    manager = None if managed else poll_manager(poll)
+    if manager is not None:
+        raise PollError(_("本测评的对象和题目由“%(owner)s”确定，请在那里修改。") % {"owner": manager})
+
+
 def _sync(poll: Poll, locked: Poll) -> Poll:
     """Bring the caller's instance up to date with what was written."""
     if poll is not locked:
@@ -171,9 +187,12 @@ def poll_subject_add(
     label: str,
     person: Person | None = None,
     organization: PartyOrganization | None = None,
+    managed: bool = False,
 ) -> PollSubject:
-    """Add who or what is evaluated (draft only): a person, a party organisation, or just a label."""
+    """Add who or what is evaluated (draft only): a person, a party organisation, or just a label. `managed`: the
+    call comes from the poll's manager (poll_manager), the only one allowed to change a managed poll."""
     locked = _locked(poll, actor=actor, statuses=DRAFT_ONLY, refusal=_("投票已经开始，不能再添加测评对象。"))
+    _refuse_managed(locked, managed)
     if person is not None and organization is not None:
         raise PollError(_("测评对象是一个人或一个党组织，不能同时是两者。"))
     label = (label or "").strip() or (person.name if person else organization.name if organization else "")
@@ -192,8 +211,9 @@ def poll_subject_add(
 
 
 @transaction.atomic
-def poll_subject_remove(*, actor: User, subject: PollSubject) -> None:
+def poll_subject_remove(*, actor: User, subject: PollSubject, managed: bool = False) -> None:
     locked = _locked(subject.poll, actor=actor, statuses=DRAFT_ONLY, refusal=_("投票已经开始，不能再删除测评对象。"))
+    _refuse_managed(locked, managed)
     PollSubject.objects.filter(pk=subject.pk, poll=locked).delete()
     audit_record(actor=actor, action="poll.update", obj=locked, summary=_("删除测评对象") + f" {subject.label}")
 
@@ -207,10 +227,12 @@ def poll_question_add(
     kind: str,
     applies_to: str = PollQuestion.AppliesTo.ALL,
     is_overall: bool = False,
+    managed: bool = False,
 ) -> PollQuestion:
     """Add a question asked about every subject it applies to (draft only). An overall satisfaction question
     (总体评价) decides the subjects' results; the other satisfaction questions are then aspects shown beside it."""
     locked = _locked(poll, actor=actor, statuses=DRAFT_ONLY, refusal=_("投票已经开始，不能再添加题目。"))
+    _refuse_managed(locked, managed)
     text = (text or "").strip()
     if not text:
         raise PollError(_("请填写题目。"))
@@ -229,8 +251,9 @@ def poll_question_add(
 
 
 @transaction.atomic
-def poll_question_remove(*, actor: User, question: PollQuestion) -> None:
+def poll_question_remove(*, actor: User, question: PollQuestion, managed: bool = False) -> None:
     locked = _locked(question.poll, actor=actor, statuses=DRAFT_ONLY, refusal=_("投票已经开始，不能再删除题目。"))
+    _refuse_managed(locked, managed)
     PollQuestion.objects.filter(pk=question.pk, poll=locked).delete()
     audit_record(actor=actor, action="poll.update", obj=locked, summary=_("删除题目") + f" {question.text}")
 

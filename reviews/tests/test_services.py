@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied
 
 from core.audit import audit_events_for
 from reviews.codes import code_hash, code_normalise
-from reviews.models import Answer, Ballot, Poll, PollQuestion, Satisfaction, StagedBallot, VotingCode
+from reviews.mass import mass_round_create
+from reviews.models import Answer, Ballot, MassRoundKind, Poll, PollQuestion, Satisfaction, StagedBallot, VotingCode
 from reviews.services import (
     CodeRejected,
     PollError,
@@ -20,7 +21,9 @@ from reviews.services import (
     poll_create,
     poll_open,
     poll_question_add,
+    poll_question_remove,
     poll_subject_add,
+    poll_subject_remove,
 )
 from reviews.tests.conftest import subjects_and_question
 
@@ -240,3 +243,21 @@ def test_a_poll_belongs_to_a_unit_or_an_organisation(personas, org):
         poll_create(
             actor=personas.chief, title="测评", kind=Poll.Kind.CADRE, unit=org.office, organization=org.branch_1
         )
+
+
+def test_the_subjects_and_questions_of_a_managed_poll_change_only_through_its_manager(personas, org):
+    """A mass-evaluation round sets its poll's subjects and the §7 aspects (DOMAIN.md §7); the poll services refuse
+    the same edits from anywhere else, not only the poll pages."""
+    mass_round = mass_round_create(
+        actor=personas.sam, organization=org.branch_1, kind=MassRoundKind.YEAR_END, year=2026
+    )
+    poll = mass_round.poll
+
+    with pytest.raises(PollError, match=r"由“.*”确定"):
+        poll_subject_add(actor=personas.sam, poll=poll, label="外来对象")
+    with pytest.raises(PollError, match=r"由“.*”确定"):
+        poll_question_add(actor=personas.sam, poll=poll, text="另加的题", kind=PollQuestion.Kind.SATISFACTION)
+    with pytest.raises(PollError, match=r"由“.*”确定"):
+        poll_question_remove(actor=personas.sam, question=poll.questions.first())
+    with pytest.raises(PollError, match=r"由“.*”确定"):
+        poll_subject_remove(actor=personas.sam, subject=poll.subjects.first())
