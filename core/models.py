@@ -77,6 +77,7 @@ AUDIT_ACTION_LABELS = {
     "rectification.complete": _("确认整改完成"),
     "rectification.talk": _("记录组织谈话"),
     "commentary.record": _("记录领导点评"),
+    "commentary.correct": _("更正领导点评"),
     "commitment.make": _("登记公开承诺"),
     "commitment.update": _("修改公开承诺"),
     "commitment.fulfilment": _("登记承诺兑现情况"),

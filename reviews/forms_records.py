@@ -209,6 +209,21 @@ class CommentaryForm(forms.Form):
         return {item.key: self.cleaned_data.get(item_field_name(item.key), "") for item in ITEMS[self.level]}
 
 
+class CommentaryCorrectForm(CommentaryForm):
+    """The date and texts of a recorded commentary; who commented on whom stays as recorded."""
+
+    def __init__(self, *args, commentary, **kwargs) -> None:
+        initial = {
+            "commented_on": commentary.commented_on,
+            "strengths": commentary.strengths,
+            "improvements": commentary.improvements,
+            **{item_field_name(key): text for key, text in commentary.items.items()},
+        }
+        super().__init__(*args, level=commentary.level, branch=commentary.branch, initial=initial, **kwargs)
+        for name in ("year", "person", "commentator", "commentator_name", "commentator_post"):
+            self.fields.pop(name, None)
+
+
 # ---- Star rating -------------------------------------------------------------------------------------------------
 
 STAR_CHOICES = [(n, "★" * n + "☆" * (5 - n)) for n in range(1, 6)]

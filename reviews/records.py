@@ -50,6 +50,13 @@ def may_record_upper(actor: User, branch: PartyOrganization) -> bool:
     return branch.parent_id is not None and may_organise(actor, organization_id=branch.parent_id)
 
 
+def may_record_commentary(actor: User, level: str, branch: PartyOrganization) -> bool:
+    """The upper level comments on a branch; the branch's own keepers record the commentary inside it."""
+    if level == CommentaryLevel.UPPER_ON_BRANCH:
+        return may_record_upper(actor, branch)
+    return may_organise(actor, organization_id=branch.pk)
+
+
 def _check_year(year: int) -> None:
     if not 2000 <= year <= timezone.localdate().year:
         raise ValidationError({"year": _("年度须在2000年至今年之间。")})
@@ -116,12 +123,9 @@ def commentary_record(
         raise ValidationError({"level": _("点评层级不正确。")})
     _require_branch(branch)
     upper = level == CommentaryLevel.UPPER_ON_BRANCH
-    _require(may_record_upper(actor, branch) if upper else may_organise(actor, organization_id=branch.pk))
+    _require(may_record_commentary(actor, level, branch))
     _check_year(year)
-    if commented_on > timezone.localdate():
-        raise ValidationError({"commented_on": _("点评日期不能晚于今天。")})
-    if commented_on.year < year:
-        raise ValidationError({"commented_on": _("点评日期不能早于所点评的年度。")})
+    _check_commented_on(commented_on, year)
     if upper:
         if person is not None:
             raise ValidationError({"person": _("上级领导点评的是支部，不填被点评人。")})
@@ -185,6 +189,58 @@ def commentary_record(
         data={"level": level, "branch": branch.pk, "person": person.pk if person else None, "year": year},
     )
     return commentary
+
+
+def _check_commented_on(commented_on: datetime.date, year: int) -> None:
+    if commented_on > timezone.localdate():
+        raise ValidationError({"commented_on": _("点评日期不能晚于今天。")})
+    if commented_on.year < year:
+        raise ValidationError({"commented_on": _("点评日期不能早于所点评的年度。")})
+
+
+@transaction.atomic
+def commentary_correct(
+    *,
+    actor: User,
+    commentary: LeaderCommentary,
+    commented_on: datetime.date,
+    items: dict[str, str],
+    strengths: str = "",
+    improvements: str,
+) -> LeaderCommentary:
+    """Correct what a commentary records (a typing mistake, a missed sentence): its date and texts, by whoever may
+    record it. Who commented on whom stays: a commentary by someone else or on someone else is another one. The
+    audit row keeps the text before the correction."""
+    locked = LeaderCommentary.objects.select_for_update().get(pk=commentary.pk)
+    branch = locked.branch
+    _require(may_record_commentary(actor, locked.level, branch))
+    _check_commented_on(commented_on, locked.year)
+    cleaned, missing = items_clean(locked.level, items)
+    if missing:
+        raise ValidationError(
+            _("以下点评内容未填写：%(items)s。") % {"items": "、".join(str(item.label) for item in missing)}
+        )
+    improvements = improvements.strip()
+    if not improvements:
+        raise ValidationError({"improvements": _("请指出需要改进的地方。")})
+    before = {
+        "commented_on": locked.commented_on.isoformat(),
+        "items": locked.items,
+        "strengths": locked.strengths,
+        "improvements": locked.improvements,
+    }
+    locked.commented_on, locked.items = commented_on, cleaned
+    locked.strengths, locked.improvements = strengths.strip(), improvements
+    locked.save(update_fields=["commented_on", "items", "strengths", "improvements"])
+    audit_record(
+        actor=actor,
+        action="commentary.correct",
+        obj=locked,
+        summary=f"{locked.year} {locked.get_level_display()} {locked.person.name if locked.person else branch.name}",
+        data={"before": before},
+    )
+    commentary.refresh_from_db()
+    return locked
 
 
 # ---- Public commitments (公开承诺) --------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from members.tables import WRAP, Column, table_response
 from . import records
 from .commentary import items_display
 from .forms_records import (
+    CommentaryCorrectForm,
     CommentaryFilterForm,
     CommentaryForm,
     CommentaryStartForm,
@@ -299,12 +300,7 @@ def commentary_create(request: HttpRequest) -> HttpResponse:
             method="get",
         )
     level, branch = start.cleaned_data["level"], branch_get(user=request.user, pk=start.cleaned_data["branch"].pk)
-    upper = level == CommentaryLevel.UPPER_ON_BRANCH
-    if not (
-        records.may_record_upper(request.user, branch)
-        if upper
-        else may_organise(request.user, organization_id=branch.pk)
-    ):
+    if not records.may_record_commentary(request.user, level, branch):
         raise PermissionDenied
     form = CommentaryForm(request.POST or None, level=level, branch=branch)
     if request.method == "POST" and form.is_valid():
@@ -339,12 +335,53 @@ def commentary_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+def commentary_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    commentary = commentary_get(user=request.user, pk=pk)
+    if not records.may_record_commentary(request.user, commentary.level, commentary.branch):
+        raise PermissionDenied
+    form = CommentaryCorrectForm(request.POST or None, commentary=commentary)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            records.commentary_correct(
+                actor=request.user,
+                commentary=commentary,
+                commented_on=data["commented_on"],
+                items=form.items(),
+                strengths=data["strengths"],
+                improvements=data["improvements"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已更正领导点评。"))
+            return redirect("reviews:records_commentary_detail", pk=commentary.pk)
+    return _form_page(
+        request,
+        title=_("更正领导点评"),
+        form=form,
+        back=reverse("reviews:records_commentary_detail", args=[commentary.pk]),
+        submit=_("保存更正"),
+        intro=_("%(level)s · %(who)s（%(by)s）。点评人和被点评人不能更改；更正前的内容保留在审计记录中。")
+        % {
+            "level": commentary.get_level_display(),
+            "who": commentary.person.name if commentary.person else commentary.branch.name,
+            "by": commentary.commentator_name,
+        },
+    )
+
+
 def commentary_detail(request: HttpRequest, pk: int) -> HttpResponse:
     commentary = commentary_get(user=request.user, pk=pk)
+    may_correct = records.may_record_commentary(request.user, commentary.level, commentary.branch)
     return render(
         request,
         "reviews/records_commentary_detail.html",
-        {"commentary": commentary, "items": items_display(commentary.level, commentary.items)},
+        {
+            "commentary": commentary,
+            "items": items_display(commentary.level, commentary.items),
+            "may_correct": may_correct,
+        },
     )
 
 
@@ -510,6 +547,7 @@ urlpatterns = [
     path("records/commentaries/", commentary_list_view, name="records_commentaries"),
     path("records/commentaries/new/", commentary_create, name="records_commentary_create"),
     path("records/commentaries/<int:pk>/", commentary_detail, name="records_commentary_detail"),
+    path("records/commentaries/<int:pk>/correct/", commentary_correct, name="records_commentary_correct"),
     path("records/stars/", star_list, name="records_stars"),
     path("records/stars/<int:branch_pk>/<int:year>/<int:person_pk>/", star_set, name="records_star_set"),
     path("records/reports/", report_list, name="records_reports"),

@@ -19,6 +19,7 @@ from core.models import AUDIT_ACTION_LABELS, AuditEvent
 from reviews.commentary import ITEMS
 from reviews.models import CommentaryLevel, LeaderCommentary, PublicCommitment, SecretaryReport, StarRating
 from reviews.records import (
+    commentary_correct,
     commentary_record,
     commitment_make,
     commitment_update,
@@ -181,6 +182,34 @@ def test_upper_level_comments_on_the_branch_and_only_the_upper_level_records_it(
             person=personas.people.bob,
             commentator=personas.people.alice,
         )
+
+
+def test_a_commentary_is_corrected_by_whoever_may_record_it_keeping_who_and_the_old_text_in_the_audit(
+    personas, org, committee
+):
+    commentary = comment(
+        personas, org, UPPER, actor=personas.olga, commentator_name="张永忠", commentator_post="机关工委副书记"
+    )
+    old_improvements = commentary.improvements
+    items = full_items(UPPER)
+    items[ITEMS[UPPER][0].key] = "更正后的组织领导情况"
+
+    with pytest.raises(PermissionDenied):  # the branch does not rewrite the upper level's judgement
+        commentary_correct(actor=personas.sam, commentary=commentary, commented_on=commentary.commented_on,
+                           items=items, improvements="改")  # fmt: skip
+    with pytest.raises(ValidationError, match="以下点评内容未填写"):
+        commentary_correct(actor=personas.olga, commentary=commentary, commented_on=commentary.commented_on,
+                           items={}, improvements="改")  # fmt: skip
+    commentary_correct(
+        actor=personas.olga, commentary=commentary, commented_on=commentary.commented_on, items=items,
+        improvements="更正后的改进意见",
+    )  # fmt: skip
+
+    commentary.refresh_from_db()
+    assert commentary.items[ITEMS[UPPER][0].key] == "更正后的组织领导情况"
+    assert (commentary.commentator_name, commentary.improvements) == ("张永忠", "更正后的改进意见")
+    event = AuditEvent.objects.get(action="commentary.correct")
+    assert event.data["before"]["improvements"] == old_improvements
 
 
 def test_a_commentary_is_recorded_once_a_year(personas, org, committee):

@@ -161,7 +161,18 @@ def test_the_upper_level_commentary_page_is_for_the_upper_level(personas, org, c
     data = {"year": 2026, "commentator_name": "张永忠", "commentator_post": "工委副书记", "commented_on": "2026-06-01",
             "improvements": "加强学习"} | {f"item_{k}": v for k, v in _items("upper_on_branch").items()}  # fmt: skip
     assert client.post(url, data).status_code == 302
-    assert LeaderCommentary.objects.get().commentator_name == "张永忠"
+    commentary = LeaderCommentary.objects.get()
+    assert commentary.commentator_name == "张永忠"
+
+    correct = reverse("reviews:records_commentary_correct", args=[commentary.pk])
+    assert "更正" in client.get(reverse("reviews:records_commentary_detail", args=[commentary.pk])).content.decode()
+    assert _client(personas.sam).get(correct).status_code == 403
+    refused = client.post(correct, data | {"improvements": ""})
+    kept = next(iter(_items("upper_on_branch").values()))
+    assert refused.status_code == 400 and kept in refused.content.decode()  # nothing typed is lost
+    assert client.post(correct, data | {"improvements": "更正：加强理论学习"}).status_code == 302
+    commentary.refresh_from_db()
+    assert (commentary.improvements, commentary.commentator_name) == ("更正：加强理论学习", "张永忠")
 
 
 # ---- Star rating -------------------------------------------------------------------------------------------------

@@ -184,6 +184,8 @@ ROWS = [
     ("reviews:records_commentaries",          "-",              "GET",  "403 403 403 403 403 403 200 200 200 200 200"),
     ("reviews:records_commentary_create",     "-",              "GET",  "403 403 403 403 403 403 200 200 200 200 200"),
     ("reviews:records_commentary_detail",     "commentary",     "GET",  "404 404 404 404 404 404 200 404 200 200 404"),
+    ("reviews:records_commentary_correct",    "commentary",     "GET",  "404 404 404 404 404 404 200 404 200 403 404"),
+    ("reviews:records_commentary_correct",    "commentary",     "POST", "404 404 404 404 404 404 200 404 200 403 404"),
     ("reviews:records_stars",                 "-",              "GET",  "403 403 403 403 403 403 200 200 200 200 200"),
     ("reviews:records_star_set",              "star",           "GET",  "403 403 403 403 403 403 200 404 200 200 404"),
     ("reviews:records_reports",               "-",              "GET",  "403 403 403 403 403 403 200 200 200 200 200"),

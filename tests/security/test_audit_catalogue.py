@@ -914,6 +914,23 @@ def _commentary_record(ctx, _):
     )  # fmt: skip
 
 
+def _commentary_recorded(ctx):
+    _commentary_record(ctx, None)
+    from reviews.models import LeaderCommentary
+
+    return LeaderCommentary.objects.get()
+
+
+def _commentary_correct(ctx, commentary):
+    from reviews.commentary import ITEMS
+    from reviews.records import commentary_correct
+
+    commentary_correct(
+        actor=ctx.personas.olga, commentary=commentary, commented_on=datetime.date(2026, 6, 11),
+        items={item.key: "好" for item in ITEMS[commentary.level]}, strengths="", improvements="加强学习",
+    )  # fmt: skip
+
+
 # ---- Appraisal: admonishment, commendations, reminders, cadre exercises ----------------------------------------
 
 
@@ -1208,6 +1225,7 @@ CATALOGUE: dict[str, Entry] = {
     "democratic.decide": Entry(_democratic_decide, _democratic),
     "democratic.finalise": Entry(_democratic_finalise, _democratic_decided),
     "commentary.record": Entry(_commentary_record),
+    "commentary.correct": Entry(_commentary_correct, _commentary_recorded),
     "admonishment.record": Entry(_admonishment_record, _admonishment_task),
     "commendation.record": Entry(_commendation_record),
     "reminders.send": Entry(_reminders_send, _group, actor=False, obj=False),
