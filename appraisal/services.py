@@ -122,6 +122,8 @@ def monthly_log_save(
     if unknown:
         raise TypeError(f"unknown log fields: {sorted(unknown)}")
     log = MonthlyLog.objects.select_for_update().filter(person=person, year=year, month=month).first()
+    if log is not None:
+        log.person = person  # for str(log) in the audit row, without loading the person again
     if log is None:
         if expected_version is not None:
             raise ValidationError(_("这份月记实已不存在，请刷新页面。"))

@@ -17,18 +17,26 @@ class TreeQuerySet(models.QuerySet):
         The trees hold tens to a few hundred nodes, so one query for all edges and a walk in Python is
         simpler and faster than a recursive query or a denormalised path.
         """
+        return self.subtrees(root_ids)[0]
+
+    def subtrees(self, *root_sets: Iterable[int]) -> list[set[int]]:
+        """subtree_ids of each set of roots, from one query for the edges."""
         children: dict[int | None, list[int]] = defaultdict(list)
         for node_id, parent_id in self.model.objects.values_list("id", "parent_id"):
             children[parent_id].append(node_id)
-        found: set[int] = set()
-        stack = list(root_ids)
-        while stack:
-            node_id = stack.pop()
-            if node_id in found:
-                continue
-            found.add(node_id)
-            stack.extend(children.get(node_id, ()))
-        return found
+        return [_walk(children, roots) for roots in root_sets]
+
+
+def _walk(children: dict[int | None, list[int]], root_ids: Iterable[int]) -> set[int]:
+    found: set[int] = set()
+    stack = list(root_ids)
+    while stack:
+        node_id = stack.pop()
+        if node_id in found:
+            continue
+        found.add(node_id)
+        stack.extend(children.get(node_id, ()))
+    return found
 
 
 class UnitQuerySet(TreeQuerySet):

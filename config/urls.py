@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from core import views as core_views
-from core import views_otp
+from core import views_otp, views_password
 from core.forms import LoginForm
 
 urlpatterns = [
@@ -15,6 +15,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", views_password.password_change, name="password_change"),
     path("accounts/two-factor/", include(views_otp.urlpatterns)),
     path("members/", include("members.urls")),
     path("branches/", include("branches.urls")),

@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 
 from core.roles import Role
-from members.scopes import scope_for
+from members.scopes import person_of, scope_for
 
 # Who organises or scores polls and evaluations, and who reads reports (DOMAIN.md §1, §6–§8).
 REVIEW_ROLES = frozenset({Role.ORG_OFFICER, Role.BRANCH_SECRETARY, Role.PRINCIPAL_LEADER, Role.LEADER})
@@ -22,6 +22,6 @@ def navigation(request: HttpRequest) -> dict:
         "nav_sees_branches": bool(scope.organization_ids),
         "nav_sees_reviews": bool(scope.roles & REVIEW_ROLES),
         "nav_sees_reports": bool(scope.roles & REPORT_ROLES),
-        "nav_person": getattr(user, "person", None) if scope.person_id else None,
+        "nav_person": person_of(user),
         "nav_offers_otp": bool(scope.roles & OTP_ROLES) or user.is_staff,
     }

@@ -8,6 +8,14 @@ from django.utils.translation import gettext_lazy as _
 class User(AbstractUser):
     """A login. The person behind it (name, unit, membership) is members.Person."""
 
+    # When the password was last set, for its maximum age (core/passwords.py). A hash upgraded at login saves the
+    # password field only, so it does not count as a change.
+    password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
+
+    def set_password(self, raw_password) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
@@ -98,6 +106,8 @@ AUDIT_ACTION_LABELS = {
     "auth.lockout": _("账号因多次登录失败被暂时锁定"),
     "auth.logout": _("退出登录"),
     "auth.session_expired": _("会话超时退出"),
+    "auth.password_change": _("修改密码"),
+    "auth.password_change_failed": _("修改密码时原密码错误"),
     "auth.otp_enrol": _("启用两步验证"),
     "auth.otp_remove": _("停用两步验证"),
     "auth.otp_verify": _("两步验证通过"),
@@ -113,7 +123,14 @@ AUDIT_ACTION_LABELS = {
 
 # Actions that record a refusal or a failure (RELIABILITY.md R22: "whether the event succeeded").
 AUDIT_FAILURE_ACTIONS = frozenset(
-    {"auth.login_failed", "auth.lockout", "auth.denied", "auth.not_found", "auth.otp_failed"}
+    {
+        "auth.login_failed",
+        "auth.lockout",
+        "auth.denied",
+        "auth.not_found",
+        "auth.otp_failed",
+        "auth.password_change_failed",
+    }
 )
 
 

@@ -51,7 +51,7 @@ class RemoveForm(forms.Form):
     token = _code_field()
 
 
-def _next_url(request: HttpRequest) -> str:
+def safe_next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
@@ -61,13 +61,13 @@ def _next_url(request: HttpRequest) -> str:
 def verify(request: HttpRequest) -> HttpResponse:
     """The second step of signing in, for a user with a device (OTPGateMiddleware sends them here)."""
     if request.user.is_verified() or not otp.has_device(request.user):
-        return redirect(_next_url(request))
+        return redirect(safe_next_url(request))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if otp.verify_code(request, form.cleaned_data["token"], purpose="login"):
-            return redirect(_next_url(request))
+            return redirect(safe_next_url(request))
         form.add_error("token", otp.WRONG_CODE)
-    return render(request, "core/otp_verify.html", {"form": form, "next": _next_url(request)})
+    return render(request, "core/otp_verify.html", {"form": form, "next": safe_next_url(request)})
 
 
 def setup(request: HttpRequest) -> HttpResponse:
@@ -86,7 +86,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            return render(request, "core/otp_backup_codes.html", {"codes": codes, "next": _next_url(request)})
+            return render(request, "core/otp_backup_codes.html", {"codes": codes, "next": safe_next_url(request)})
     return render(
         request,
         "core/otp_setup.html",
@@ -95,7 +95,7 @@ def setup(request: HttpRequest) -> HttpResponse:
             "qr": otp.totp_qr_data_uri(device),
             "secret": otp.totp_secret_text(device),
             "required": required,
-            "next": _next_url(request),
+            "next": safe_next_url(request),
             "step_up_minutes": settings.ZHIBU_STEP_UP_SECONDS // 60,
         },
     )

@@ -19,7 +19,7 @@ from branches.models import Meeting, MeetingAttendance, MeetingKind, PartyOrgani
 from branches.services import AttendanceEntry, is_late_entry, meeting_participants, meeting_record
 from core.audit import audit_backdated
 from core.models import User
-from core.roles import Role
+from core.roles import ADMIN_ROLES, Role
 
 from .models import PARTY_MEMBER_STAGES, Education, Gender, Membership, MembershipStage, Person, RoleAssignment
 from .services import role_assign, role_assignment_sync_groups
@@ -31,8 +31,8 @@ LOGINS_HEADING = "演示账号（仅用于演示数据）"
 ORGAN = "某区区委机关"
 # Department, the title of its head, and how many generated people work there (the demo users come on top).
 DEPARTMENTS = [
-    ("办公室", "主任", 20),
-    ("组织部", "部长", 21),
+    ("办公室", "主任", 19),
+    ("组织部", "部长", 20),
     ("宣传部", "部长", 20),
     ("统战部", "部长", 18),
     ("政策研究室", "主任", 18),
@@ -115,6 +115,11 @@ DEMO_ACCOUNTS = [
                 "副主任", "四级调研员", branch=0, group=0),
     DemoAccount("sysadmin", Role.SYSTEM_ADMIN, "孙浩然", Gender.MALE, 31, Education.UNDERGRADUATE, "办公室", "科员",
                 "四级主任科员"),
+    # The three separate administrators of MLPS level 3 (RELIABILITY.md R5): system, security, audit.
+    DemoAccount("secadmin", Role.SECURITY_ADMIN, "吴静怡", Gender.FEMALE, 35, Education.UNDERGRADUATE, "办公室", "科员",
+                "二级主任科员", branch=0, group=1),
+    DemoAccount("auditadmin", Role.AUDIT_ADMIN, "郑文博", Gender.MALE, 39, Education.POSTGRADUATE, "组织部", "科员",
+                "一级主任科员", branch=1, group=1),
 ]  # fmt: skip
 
 TOPICS = {
@@ -590,6 +595,8 @@ def build_users(tree: Tree, demo: dict[str, Person]) -> list[tuple[str, str, str
         "officer": [{"role": Role.ORG_OFFICER, "organization": tree.committee, "unit": tree.organ}],
         "secretary": [{"role": Role.BRANCH_SECRETARY, "organization": tree.branches[0]}],
         "sysadmin": [{"role": Role.SYSTEM_ADMIN}],
+        "secadmin": [{"role": Role.SECURITY_ADMIN}],
+        "auditadmin": [{"role": Role.AUDIT_ADMIN}],
     }
     logins = []
     for account in DEMO_ACCOUNTS:
@@ -599,7 +606,7 @@ def build_users(tree: Tree, demo: dict[str, Person]) -> list[tuple[str, str, str
         user.last_name, user.first_name = account.name[0], account.name[1:]
         user.is_active = True
         user.is_superuser = False
-        user.is_staff = account.role == Role.SYSTEM_ADMIN
+        user.is_staff = account.role in ADMIN_ROLES
         user.save()
         person = demo[account.username]
         Person.objects.filter(user=user).exclude(pk=person.pk).update(user=None)

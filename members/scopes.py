@@ -8,6 +8,7 @@ next request.
 from dataclasses import dataclass, field
 
 from branches.models import PartyOrganization, Unit
+from core.models import User
 from core.roles import Role
 
 from .models import Person, RoleAssignment
@@ -37,13 +38,29 @@ class Scope:
 EMPTY_SCOPE = Scope(None, frozenset(), frozenset(), frozenset(), frozenset(), frozenset())
 
 
+def person_of(user) -> Person | None:
+    """The user's own person record with its unit and party membership, loaded once per request and kept as
+    `user.person` (None kept too), so scope, menu, views and services do not each ask for it again."""
+    if not user.is_authenticated:
+        return None
+    descriptor = User.person  # the class's: `user` may be the request's lazy object
+    if descriptor.is_cached(user):
+        return descriptor.related.get_cached_value(user)
+    person = Person.objects.select_related("unit", "membership").filter(user=user).first()
+    descriptor.related.set_cached_value(user, person)
+    if person is not None:
+        descriptor.related.field.set_cached_value(person, user)
+    return person
+
+
 def scope_for(user) -> Scope:
     if not user.is_authenticated:
         return EMPTY_SCOPE
     cached = getattr(user, "_zhibu_scope", None)
     if cached is not None:
         return cached
-    person_id = Person.objects.filter(user=user).values_list("id", flat=True).first()
+    person = person_of(user)
+    person_id = person.pk if person is not None else None
     assignments = list(RoleAssignment.objects.filter(user=user).values_list("role", "unit_id", "organization_id"))
     roles = {Role.STAFF.value} if person_id else set()
     unit_roots: set[int] = set()
@@ -56,11 +73,17 @@ def scope_for(user) -> Scope:
             unit_roots_by_role.setdefault(role, set()).add(unit_id)
         if organization_id is not None and role in (Role.BRANCH_SECRETARY, Role.ORG_OFFICER):
             organization_roots.add(organization_id)
-    unit_ids = frozenset(Unit.objects.subtree_ids(unit_roots)) if unit_roots else frozenset()
+    unit_ids: frozenset[int] = frozenset()
+    unit_ids_by_role: dict[str, frozenset[int]] = {}
+    if unit_roots:
+        # One query for the unit tree, however many unit-scoped roles the user holds.
+        by_role = list(unit_roots_by_role.items())
+        all_units, *role_units = Unit.objects.subtrees(unit_roots, *(roots for _, roots in by_role))
+        unit_ids = frozenset(all_units)
+        unit_ids_by_role = {role: frozenset(ids) for (role, _), ids in zip(by_role, role_units, strict=True)}
     organization_ids = (
         frozenset(PartyOrganization.objects.subtree_ids(organization_roots)) if organization_roots else frozenset()
     )
-    unit_ids_by_role = {role: frozenset(Unit.objects.subtree_ids(roots)) for role, roots in unit_roots_by_role.items()}
     scope = Scope(
         person_id=person_id,
         roles=frozenset(roles),

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from core.exports import Sheet, xlsx_response
 from core.roles import Role
 from members.models import Person
-from members.scopes import scope_for
+from members.scopes import person_of, scope_for
 
 from .. import selectors_logs as selectors
 from .. import services
@@ -74,7 +74,7 @@ def _unit_head_units(request: HttpRequest) -> frozenset[int]:
 
 
 def _own_person(request: HttpRequest) -> Person:
-    person = Person.objects.filter(user=request.user).select_related("unit").first()
+    person = person_of(request.user)
     if person is None:
         raise PermissionDenied
     return person
@@ -92,9 +92,9 @@ def my_log(request: HttpRequest, year: int | None = None, month: int | None = No
         _valid_month_or_404(year, month, today)
         return redirect("appraisal:my_log", year, month)
     _valid_month_or_404(year, month, today)
-    log = selectors.own_log(person=person, year=year, month=month)
     if request.method == "POST":
-        return _save_own_log(request, person=person, year=year, month=month, log=log, today=today)
+        return _save_own_log(request, person=person, year=year, month=month, today=today)
+    log = selectors.own_log(person=person, year=year, month=month)
     form = tasks = None
     if log is None or log.status != LogStatus.SUBMITTED:
         form, tasks = MonthlyLogForm(initial=log_initial(log)), task_formset(log=log)
@@ -127,10 +127,12 @@ def _render_my_log(request, *, person, year, month, log, today, form, tasks, sta
     )
 
 
-def _save_own_log(request, *, person, year, month, log, today) -> HttpResponse:
+def _save_own_log(request, *, person, year, month, today) -> HttpResponse:
+    """The service loads and locks the stored log itself; the page reads it only to show the form again."""
     page = {"person": person, "year": year, "month": month, "today": today}
     form, tasks = MonthlyLogForm(request.POST), task_formset(request.POST)
     if not (form.is_valid() and tasks.is_valid()):
+        log = selectors.own_log(person=person, year=year, month=month)
         return _render_my_log(request, log=log, form=form, tasks=tasks, **page)
     entries = task_entries(tasks)
     try:

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # R8: a user with a second factor reaches nothing but the second step until a code verifies the session.
     "core.otp.OTPGateMiddleware",
+    # R9, §6.1: a password past its maximum age leads page loads to the change page (after the second step).
+    "core.passwords.PasswordAgeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # R15: an IntegrityError no service expected answers a Chinese 409 page (nothing saved), never a 500.
@@ -122,7 +124,7 @@ AUTH_USER_MODEL = "core.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "core.password_validation.ChineseMinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     # R9: no system, unit or party-organisation name (Chinese or pinyin) inside a password.
@@ -137,6 +139,9 @@ ZHIBU_SESSION_IDLE_SECONDS = env_int("ZHIBU_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_COOKIE_SAMESITE = "Lax"
 # R6: an account name locks for 15 minutes after 5 failures; an address after 50 failures in an hour (offices
 # share one NAT address). ZHIBU_CLIENT_IP_HEADER names the header the trusted reverse proxy sets, e.g. HTTP_X_REAL_IP.
+# RELIABILITY.md §6.1: MLPS 8.1.4.1 a) asks for periodic change (定期更换), ASVS5 6.2.10 advises against forced
+# rotation; the assessor's usual 90 days by default, 0 turns the maximum age off.
+ZHIBU_PASSWORD_MAX_AGE_DAYS = env_int("ZHIBU_PASSWORD_MAX_AGE_DAYS", 90)
 ZHIBU_LOGIN_MAX_FAILURES = env_int("ZHIBU_LOGIN_MAX_FAILURES", 5)
 ZHIBU_LOGIN_LOCK_SECONDS = env_int("ZHIBU_LOGIN_LOCK_SECONDS", 15 * 60)
 ZHIBU_LOGIN_ADDRESS_MAX_FAILURES = env_int("ZHIBU_LOGIN_ADDRESS_MAX_FAILURES", 50)

@@ -3,11 +3,16 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, STORAGES, env_bool, env_int
+from .base import DATABASES, SECRET_KEY, STORAGES, env_bool, env_int
 
 DEBUG = False
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a random value of at least 50 characters")
+
+# Persistent connections (RELIABILITY.md R26): a new PostgreSQL connection per request cost a third of the
+# month-end peak's throughput (bench/load.py). At most one a gunicorn thread or Celery process; a connection that
+# died with the server is replaced (conn_health_checks, R27).
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 
 STORAGES = {
     **STORAGES,

@@ -69,7 +69,7 @@ def test_if_empty_seeds_an_empty_database_once_and_a_full_run_repeats_the_same_r
     assert counts["general_branches"] == 2
     assert counts["branches"] == 6
     assert counts["groups"] == 12
-    assert counts["users"] == len(USERNAMES) == 7
+    assert counts["users"] == len(USERNAMES) == 9
     assert counts["non_members"] == 10
     assert all(counts[f"stage_{stage}"] > 0 for stage in ("full", "probationary", "development_target", "activist"))
     assert counts["stage_applicant"] > 0
@@ -126,6 +126,13 @@ def test_demo_logins_work_with_scoped_roles_and_the_deliberate_gaps_show(client,
     assert not sysadmin.has_perm("core.change_auditevent")
     client.force_login(sysadmin)
     assert client.get(reverse("admin:members_person_changelist")).status_code == 200
+    # The security administrator assigns roles, the audit administrator reads the audit trail; neither does both.
+    client.force_login(users["secadmin"])
+    assert client.get(reverse("admin:members_roleassignment_changelist")).status_code == 200
+    assert client.get(reverse("admin:core_auditevent_changelist")).status_code == 403
+    client.force_login(users["auditadmin"])
+    assert client.get(reverse("admin:core_auditevent_changelist")).status_code == 200
+    assert client.get(reverse("admin:members_roleassignment_changelist")).status_code == 403
 
     # The secretary of the first branch sees its members (the staff member and the unit head among them).
     client.force_login(users["secretary"])

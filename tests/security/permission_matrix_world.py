@@ -68,6 +68,10 @@ ROLE_USERS = {
     "officer_top": "chief",
     "secretary": "sam",
     "secretary_other": "shi",
+    "principal_leader": "zhou",
+    "system_admin": "sysad",
+    "security_admin": "secad",
+    "audit_admin": "audad",
 }
 
 
@@ -125,6 +129,10 @@ def build_world() -> SimpleNamespace:
     role_assign(user=w.sam, role=Role.BRANCH_SECRETARY, organization=w.branch_1)
     role_assign(user=w.shi, role=Role.BRANCH_SECRETARY, organization=w.branch_2)
     role_assign(user=w.zhou, role=Role.PRINCIPAL_LEADER, unit=w.organ)
+    # The three administrators of MLPS (R5) have logins but no person record and no jurisdiction.
+    for username, role in (("sysad", Role.SYSTEM_ADMIN), ("secad", Role.SECURITY_ADMIN), ("audad", Role.AUDIT_ADMIN)):
+        setattr(w, username, UserFactory(username=username))
+        role_assign(user=getattr(w, username), role=role)
     p = w.people
 
     _appraisal(w, p)
@@ -160,9 +168,11 @@ def _appraisal(w, p):
         quarterly_summary_save(
             person=person, year=YEAR, quarter=1, fields={"duties": "按期完成"}, expected_version=None, by=w.bob
         )
-    # The second quarter is written but not signed, so that the summary page can still be edited.
-    quarterly_summary_save(person=p.alice, year=YEAR, quarter=2, fields={"duties": "二季度"}, expected_version=None,
-                           by=w.bob)  # fmt: skip
+    # The second quarter is written but not signed, so that the summary page can still be edited and the group
+    # signed (tests/security/test_mass_assignment.py).
+    for person in (p.alice, p.bob, p.olga, p.sam):
+        quarterly_summary_save(person=person, year=YEAR, quarter=2, fields={"duties": "二季度"}, expected_version=None,
+                               by=w.bob)  # fmt: skip
     grades = {p.alice: Grade.COMPETENT, p.bob: Grade.BASIC, p.olga: Grade.COMPETENT, p.sam: Grade.INCOMPETENT}
     appraisees = {a.person_id: a.pk for a in w.group.appraisees.all()}
     ratings = group_sign(
@@ -334,6 +344,7 @@ TARGETS = {
     "log_april": lambda w: {"year": YEAR, "month": 4},
     "summary": lambda w: {"person_id": w.people.alice.pk, "year": YEAR, "quarter": 2},
     "group_period": lambda w: {"group_id": w.group.pk, "period": 1},
+    "group_period_2": lambda w: {"group_id": w.group.pk, "period": 2},
     "sign_appraisee": lambda w: ({"group_id": w.group.pk, "period": 1}, f"appraisee={w.appraisee.pk}"),
     "publish": lambda w: {"pk": w.group.pk, "period": 1},
     "rating": _pk("rating"),

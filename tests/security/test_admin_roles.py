@@ -90,6 +90,21 @@ def test_a_role_granted_in_the_admin_is_audited(client, admins, personas):
     assert event.actor == admins[Role.SECURITY_ADMIN] and event.data["model"] == "members.roleassignment"
 
 
+def test_the_admin_deletes_one_object_at_a_time_and_each_delete_is_audited(client, admins, personas):
+    client.force_login(admins[Role.SECURITY_ADMIN])
+    grants = [role_assign(user=user, role=Role.AUDIT_ADMIN) for user in (personas.wang, personas.bob)]
+    changelist = client.get(ROLE_ASSIGNMENTS)
+    assert "delete_selected" not in changelist.content.decode()
+    bulk = {"action": "delete_selected", "_selected_action": [g.pk for g in grants], "post": "yes"}
+    client.post(ROLE_ASSIGNMENTS, bulk)
+    assert RoleAssignment.objects.filter(pk__in=[g.pk for g in grants]).count() == 2
+    delete = reverse("admin:members_roleassignment_delete", args=[grants[0].pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert not RoleAssignment.objects.filter(pk=grants[0].pk).exists()
+    event = AuditEvent.objects.get(action="admin.change", data__flag=3)  # DELETION
+    assert event.actor == admins[Role.SECURITY_ADMIN] and str(event.data["object_id"]) == str(grants[0].pk)
+
+
 def test_the_deploy_check_warns_about_an_active_superuser(db):
     assert no_everyday_superuser() == []
     root = UserFactory(username="root", is_superuser=True)

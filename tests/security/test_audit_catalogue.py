@@ -1146,6 +1146,19 @@ def _otp_remove(ctx, client):
     assert response.status_code == 302
 
 
+NEW_PASSWORD = "Qiu-yue-Lan-7314"
+
+
+def _password_change(ctx, client):
+    data = {"old_password": "pw-for-tests-1", "new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD}
+    assert client.post(reverse("password_change"), data).status_code == 302
+
+
+def _password_change_failed(ctx, client):
+    data = {"old_password": "wrong", "new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD}
+    assert client.post(reverse("password_change"), data).status_code == 200
+
+
 CATALOGUE: dict[str, Entry] = {
     "auth.login": Entry(_login, through_request=True),
     "auth.login_failed": Entry(_login_failed, actor=False, obj=False, through_request=True),
@@ -1241,6 +1254,8 @@ CATALOGUE: dict[str, Entry] = {
     "auth.otp_verify": Entry(_otp_verify, _otp_second_step_setup, obj=False, through_request=True),
     "auth.otp_failed": Entry(_otp_failed, _otp_second_step_setup, obj=False, through_request=True),
     "auth.otp_remove": Entry(_otp_remove, _otp_remove_setup, obj=False, through_request=True),
+    "auth.password_change": Entry(_password_change, _logout_setup, through_request=True),
+    "auth.password_change_failed": Entry(_password_change_failed, _logout_setup, through_request=True),
 }
 
 # Keys whose one-row-per-action is asserted by another test, with the reason they are not in the table.

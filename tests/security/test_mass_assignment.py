@@ -24,10 +24,10 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from appraisal.models import LogStatus, MonthlyLog, QuarterlySummary
+from appraisal.models import LogStatus, MonthlyLog, QuarterlySummary, Rating
 from reviews.models import MassActivity, MemberEvaluation, Poll, PublicCommitment
 from tests.security import permission_matrix_world
-from tests.security.permission_matrix_world import YEAR
+from tests.security.permission_matrix_world import PASSWORD, YEAR
 
 world = permission_matrix_world.world
 
@@ -95,7 +95,8 @@ class FormCase:
     action_target: str
     model: type[Model]
     protected: tuple[str, ...]  # columns no extra field may change
-    # Required values the rendered form leaves empty, by field name (also matching a prefixed name: m4-reason).
+    # Required values the rendered form leaves empty, by field name (also matching a prefixed or suffixed name:
+    # m4-reason, grade-12).
     filled: tuple[tuple[str, str], ...] = ()
     # For a form that creates its row: the protected values the new row must have, whatever else was posted.
     created: Callable[[SimpleNamespace], dict] | None = None
@@ -117,6 +118,14 @@ CASES = [
              MemberEvaluation, ("id", "evaluation_id", "person_id"), (("reason", "对照党员标准，支部评定"),)),
     FormCase("staff", "reviews:records_commitment_edit", "commitment", "reviews:records_commitment_edit",
              "commitment", PublicCommitment, ("id", "branch_id", "person_id", "year", "fulfilment")),
+    # The leader's signature: whatever else is posted, the new ratings are the group's, of the second quarter, first
+    # revision, signed by the leader for himself, one for each appraisee.
+    FormCase("leader", "appraisal:sign", "group_period_2", "appraisal:sign", "group_period_2", Rating,
+             ("id", "appraisee_id", "person_id", "group_id", "year", "period", "revision", "signed_by_id",
+              "on_behalf_of_id", "unit_id"),
+             (("grade", "competent"), ("opinion", "全年工作认真"), ("password", PASSWORD)),
+             created=lambda w: {"group_id": w.group.pk, "year": YEAR, "period": 2, "revision": 1,
+                                "signed_by_id": w.lin.pk, "on_behalf_of_id": None}),
 ]  # fmt: skip
 
 
@@ -131,7 +140,7 @@ def _valid_post(w, case: FormCase) -> tuple[str, dict[str, str]]:
     assert fields is not None, f"{page} shows no form posting to {action}: {sorted(parser.forms)}"
     fields.pop("csrfmiddlewaretoken", None)
     for key, value in case.filled:
-        for name in [name for name in fields if name == key or name.endswith(f"-{key}")]:
+        for name in [name for name in fields if name == key or name.endswith(f"-{key}") or name.startswith(f"{key}-")]:
             fields[name] = value
     return action, fields
 

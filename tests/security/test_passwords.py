@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import global_settings
-from django.contrib.auth.password_validation import get_default_password_validators, validate_password
+from django.contrib.auth.password_validation import (
+    MinimumLengthValidator,
+    get_default_password_validators,
+    validate_password,
+)
 from django.core.exceptions import ValidationError
 
 from config.settings import base as base_settings
@@ -49,12 +53,12 @@ def test_the_four_django_validators_and_the_context_word_validator_are_configure
     names = {type(v).__name__ for v in get_default_password_validators()}
     assert {
         "UserAttributeSimilarityValidator",
-        "MinimumLengthValidator",
+        "ChineseMinimumLengthValidator",
         "CommonPasswordValidator",
         "NumericPasswordValidator",
         "ContextWordValidator",
     } <= names
-    length = next(v for v in get_default_password_validators() if type(v).__name__ == "MinimumLengthValidator")
+    length = next(v for v in get_default_password_validators() if isinstance(v, MinimumLengthValidator))
     assert length.min_length >= 8
 
 
