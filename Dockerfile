@@ -36,5 +36,7 @@ USER zhibu
 EXPOSE 8000
 
 # 3 workers x 4 threads on 2 cores (RELIABILITY.md R26); the timeout stays above the broker's bounded timeouts.
+# No keep-alive: a saturated gthread worker closed idle connections that clients had just sent a request on
+# (bench/load.py), and a reverse proxy in front speaks one request per connection to it anyway.
 CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", \
-     "--worker-class", "gthread", "--timeout", "60", "--access-logfile", "-"]
+     "--worker-class", "gthread", "--timeout", "60", "--keep-alive", "0", "--access-logfile", "-"]

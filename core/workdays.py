@@ -6,6 +6,7 @@ to Monday–Friday and say so, both in the log and to the caller (`CalendarDay.e
 
 import calendar
 import datetime
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -23,11 +24,20 @@ class CalendarDay:
 
 def working_day(day: datetime.date) -> tuple[bool, bool]:
     """(is it a working day, was it estimated by the Monday–Friday fallback)."""
-    try:
-        return chinese_calendar.is_workday(day), False
-    except NotImplementedError:
+    official = _official_working_day(day)
+    if official is None:
         logger.warning("chinese_calendar has no data for %s: assuming Monday–Friday working days", day.year)
         return day.weekday() < 5, True
+    return official, False
+
+
+# The calendar is fixed data: a page that shows a year of due dates asks about the same days again and again.
+@functools.lru_cache(maxsize=4096)
+def _official_working_day(day: datetime.date) -> bool | None:
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return None
 
 
 def last_working_day_of_month(year: int, month: int) -> CalendarDay:

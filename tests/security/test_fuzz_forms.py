@@ -160,6 +160,10 @@ class PageParser(HTMLParser):
         elif tag == "form":
             self._form = (a.get("action", ""), [])
             (self.forms if a.get("method", "get").lower() == "post" else self.get_forms).append(self._form)
+        elif tag == "option" and self._select is not None:  # before the name check: options have no name
+            self._select.options.append(a.get("value", ""))
+            if "selected" in a or not self._select.value:
+                self._select.value = a.get("value", "")
         elif self._form is None or not a.get("name"):
             return
         elif tag == "input" and a.get("type", "text").lower() not in {"submit", "button", "reset", "image"}:
@@ -172,10 +176,6 @@ class PageParser(HTMLParser):
         elif tag == "select":
             self._select = Field(a["name"], "select")
             self._form[1].append(self._select)
-        elif tag == "option" and self._select is not None:
-            self._select.options.append(a.get("value", ""))
-            if "selected" in a or not self._select.value:
-                self._select.value = a.get("value", "")
         elif tag == "textarea":
             self._textarea = Field(a["name"], "textarea")
             self._form[1].append(self._textarea)
