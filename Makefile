@@ -109,9 +109,12 @@ bench: bootstrap-system $(STAMP) ## Measure the member list, the signing page an
 bench-postgres: $(STAMP) ## Measure ballot submission on PostgreSQL (DATABASE_URL names the server); prints only
 	$(BIN)/python bench/poll_submit.py
 
-.PHONY: load
+.PHONY: load faults
 load: $(STAMP) ## Month-end peak on gunicorn + PostgreSQL (DATABASE_URL names the server), LOAD_ARGS='--seconds 600'
 	$(BIN)/python bench/load.py $(LOAD_ARGS)
+
+faults: $(STAMP) ## R27 under load: Redis frozen and killed, PostgreSQL stopped 30 s, a gunicorn worker killed (own servers)
+	$(BIN)/python bench/faults.py $(FAULTS_ARGS)
 
 backup: $(STAMP) ## Back up the database and stored files to var/backups/ (a directory with a manifest of table digests)
 	$(BIN)/python manage.py backup
