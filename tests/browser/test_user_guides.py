@@ -197,6 +197,17 @@ def test_staff_guide_monthly_log_results_self_evaluation_and_commitment(page, li
     expect(page.get_by_text("每月走访联系群众一次，年内办成两件实事")).to_be_visible()
     shoot(page, "staff", 8, "commitment-list")
 
+    # 修改密码: from the menu bar, the old password and the new one twice; the session stays signed in.
+    page.get_by_role("link", name="修改密码").click()
+    page.fill("#id_old_password", PASSWORD)
+    page.fill("#id_new_password", "Qiu-yue-Lan-7314")
+    page.fill("#id_new_password_again", "Qiu-yue-Lan-7314")
+    shoot(page, "staff", 9, "password")
+    page.get_by_role("button", name="修改密码").click()
+    expect(page.get_by_text("密码已修改。")).to_be_visible()
+    personas.alice.refresh_from_db()
+    assert personas.alice.check_password("Qiu-yue-Lan-7314")
+
 
 # ---- 内设机构负责人 (docs/guide-unit-head.md) -----------------------------------------------------------------------
 

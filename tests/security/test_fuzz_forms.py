@@ -45,7 +45,7 @@ from tests.security.test_routes import ROUTES, _sample_url
 EXAMPLES = int(os.environ.get("ZHIBU_FUZZ_EXAMPLES", "10"))
 # A list of 120 people needs a few detail pages visited, not 120: a route is left after this many pages that
 # showed no new form, or after MAX_PAGES_PER_ROUTE pages.
-PAGES_PER_ROUTE = 2
+PAGES_PER_ROUTE = 4
 MAX_PAGES_PER_ROUTE = 8
 FORMS_PER_ROUTE = 2  # one route can carry differently shaped forms (a step form per development stage …)
 SKIPPED_PREFIXES = ("/admin/", "/static/")
