@@ -289,9 +289,12 @@ ZHIBU_REPORT_PDF_CHUNK = env_int("ZHIBU_REPORT_PDF_CHUNK", 100)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"database_unavailable": {"()": "core.errors.DatabaseUnavailableLogFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
+        # One line, not a stack trace, for each request that failed because the database is down (R27).
+        "django.request": {"filters": ["database_unavailable"]},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },

@@ -22,6 +22,7 @@ needs a database it can share), without redis-server, and for case b) without Po
 """
 
 import glob
+import logging
 import os
 import shutil
 import signal
@@ -93,6 +94,32 @@ def test_a_lost_database_answers_the_plain_chinese_503_page_without_details(db, 
     page = response.content.decode()
     assert response.status_code == 503 and response["Retry-After"] == "30"
     assert PAGE_503 in page and not any(leak in page for leak in LEAKS)
+
+
+def test_a_request_failed_by_a_lost_database_is_logged_in_one_line_other_errors_with_their_trace(
+    db, personas, monkeypatch, caplog
+):
+    """A 30-s outage fails thousands of requests the same way: each is one log line, not a 30-line stack trace."""
+    client = Client(raise_request_exception=False)
+    client.force_login(personas.alice)
+    monkeypatch.setattr("core.views.home_tasks", raise_lost_database)
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        client.get(reverse("home"))
+    [lost] = [r for r in caplog.records if r.name == "django.request"]
+    assert lost.exc_info is None
+    assert lost.getMessage() == "Service Unavailable: / (database unavailable: connection to server at " + (
+        '"127.0.0.1", port 5432 failed: Connection refused)'
+    )
+    caplog.clear()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("core.views.home_tasks", broken)
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        client.get(reverse("home"))
+    [bug] = [r for r in caplog.records if r.name == "django.request"]
+    assert bug.exc_info is not None and "Traceback" in caplog.text
 
 
 def test_any_other_error_stays_a_500(db, personas, monkeypatch):
