@@ -17,7 +17,6 @@ request. Wrong step-up codes count on the same counters.
 """
 
 from base64 import b32encode
-from collections.abc import Callable
 
 import django_otp
 import segno
@@ -29,6 +28,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp.models import Device
@@ -210,19 +210,13 @@ def step_up_refusal(request: HttpRequest, form: forms.Form) -> str | None:
 # ---- The gate ---------------------------------------------------------------------------------------------------
 
 
-class OTPGateMiddleware:
+class OTPGateMiddleware(MiddlewareMixin):
     """Until a code verifies the session, a user with a device reaches only the second-step page and logout, and a
     user whose role requires a device but who has none reaches only enrolment and logout. Public views (login,
     health, ballots) stay public. Installed after django-otp's OTPMiddleware, which sets user.is_verified()."""
 
     SECOND_STEP_VIEWS = frozenset({"otp_verify", "logout"})
     ENROLMENT_VIEWS = frozenset({"otp_setup", "logout"})
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
         user = request.user

@@ -9,7 +9,6 @@ The old password is checked against the login lockout (R6): a session left open 
 """
 
 import datetime
-from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
 
 from .audit import audit_record
@@ -59,17 +59,11 @@ def password_change(request: HttpRequest, *, old_password: str, new_password: st
     update_session_auth_hash(request, user)
 
 
-class PasswordAgeMiddleware:
+class PasswordAgeMiddleware(MiddlewareMixin):
     """After sign-in (and the second step, when there is one), a password past its maximum age leads every page
     load to the change page. Installed after core.otp.OTPGateMiddleware."""
 
     ALLOWED_VIEWS = frozenset({"password_change", "logout"})
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
         user = request.user
