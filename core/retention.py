@@ -96,9 +96,7 @@ def audit_purge(now: datetime.datetime, dry_run: bool) -> int:
             file_path=f"{AUDIT_ARCHIVE_DIR}/{name}",
             file_sha256=digest.hexdigest(),
         )
-        _purge_switch("on")
-        deleted = AuditEvent.objects.filter(id__lte=rows[-1].id).purge()
-        _purge_switch("off")
+        deleted = _audit_delete_through(rows[-1].id)
         audit_record(
             actor=None,
             action="audit.purge",
@@ -109,12 +107,15 @@ def audit_purge(now: datetime.datetime, dry_run: bool) -> int:
         return deleted
 
 
-def _purge_switch(value: str) -> None:
-    """The trigger lets DELETE through only with this transaction-local setting on, and only for rows older than
+def _audit_delete_through(last_id: int) -> int:
+    """On PostgreSQL through zhibu_audit_purge (core migration 0006): it runs with the table owner's rights, so the
+    application's role needs no DELETE on the audit log, and the trigger still refuses rows younger than
     AUDIT_FLOOR_DAYS (core migration 0004)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('zhibu.audit_purge', %s, true)", [value])
+    if connection.vendor != "postgresql":
+        return AuditEvent.objects.filter(id__lte=last_id).purge()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT zhibu_audit_purge(%s)", [last_id])
+        return cursor.fetchone()[0]
 
 
 def audit_archive_verify(archive: AuditArchive, previous: str) -> int | None:

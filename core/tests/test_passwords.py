@@ -13,6 +13,14 @@ from core.models import AuditEvent, User
 PASSWORD = "pw-for-tests-1"
 NEW_PASSWORD = "Qiu-yue-Lan-7314"
 
+# The production default (the test settings turn the maximum age off for the tests that travel in time).
+pytestmark = pytest.mark.usefixtures("ninety_days")
+
+
+@pytest.fixture
+def ninety_days(settings):
+    settings.ZHIBU_PASSWORD_MAX_AGE_DAYS = 90
+
 
 def _signed_in(user) -> Client:
     client = Client()
@@ -105,6 +113,12 @@ def test_maximum_age_zero_turns_expiry_off(personas):
     with time_machine.travel(timezone.now() + datetime.timedelta(days=3650), tick=False):
         client.force_login(User.objects.get(pk=personas.alice.pk))
         assert client.get(reverse("home")).status_code == 200
+
+
+def test_production_default_is_90_days():
+    from config.settings import base
+
+    assert base.ZHIBU_PASSWORD_MAX_AGE_DAYS == 90
 
 
 def test_setting_a_password_records_when(personas):

@@ -140,7 +140,10 @@ def sign_all(personas, quarter, grades: dict[str, str]) -> None:
 # ---- 工作人员 (docs/guide-staff.md) -------------------------------------------------------------------------------
 
 
-def test_staff_guide_monthly_log_results_self_evaluation_and_commitment(page, live_server, personas, org, quarter):
+def test_staff_guide_monthly_log_results_self_evaluation_and_commitment(
+    page, live_server, personas, org, quarter, settings
+):
+    settings.ZHIBU_PASSWORD_MAX_AGE_DAYS = 90  # as in production: the password page says how often
     base, year = live_server.url, timezone.localdate().year
     write_summaries(personas, quarter)
     sign_all(personas, quarter, {"alice": Grade.COMPETENT, "bob": Grade.COMPETENT, "olga": Grade.COMPETENT,

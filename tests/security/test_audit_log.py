@@ -1,10 +1,12 @@
 """The audit log is complete in each row, append-only and hash-chained (RELIABILITY.md R22, R23)."""
 
+import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
+from psycopg.errors import InsufficientPrivilege
 
 from core.audit import audit_chain_verify, audit_record
 from core.models import AuditArchive, AuditEvent, AuditLogAppendOnly
@@ -148,3 +150,70 @@ def test_concurrent_writers_keep_one_unbroken_chain(django_user_model):
     assert outcomes == [None] * 8
     report = audit_chain_verify()
     assert (report.checked, report.first_broken_id) == (40, None)
+
+
+APP_ROLE = "zhibu_app_role_test"
+
+
+@pytest.fixture
+def app_role(transactional_db):
+    """A login role of its own for the running application, dropped with its grants afterwards. Roles belong to the
+    whole server, so the name is this test's only."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP ROLE IF EXISTS {APP_ROLE}")
+        cursor.execute(f"CREATE ROLE {APP_ROLE} LOGIN")
+    try:
+        yield APP_ROLE
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP OWNED BY {APP_ROLE}")
+            cursor.execute(f"DROP ROLE {APP_ROLE}")
+
+
+def _as_role(role: str) -> psycopg.Connection:
+    params = connection.get_connection_params()
+    params.update(user=role, autocommit=True)
+    params.pop("password", None)
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    return psycopg.connect(**params)
+
+
+@on_postgres
+def test_the_application_role_may_add_to_the_audit_log_but_change_and_delete_nothing_in_it(app_role, django_user_model):
+    user = django_user_model.objects.create(username="auditor")
+    event = audit_record(actor=user, action="role.assign", obj=user)
+    # The control: with every privilege on the table, only the trigger stands in the way.
+    with connection.cursor() as cursor:
+        cursor.execute(f"GRANT ALL ON core_auditevent TO {app_role}")
+    with _as_role(app_role) as app, pytest.raises(InsufficientPrivilege, match="append-only"):
+        app.execute("DELETE FROM core_auditevent WHERE id = %s", [event.pk])
+
+    call_command("grant_app_role", app_role, stdout=None)
+
+    with _as_role(app_role) as app:
+        assert app.execute("SELECT count(*) FROM core_auditevent").fetchone()[0] == 1
+        app.execute(
+            "INSERT INTO core_auditevent (action, object_type, object_id, summary, data, ip, result, created_at,"
+            " chain_hash) VALUES ('role.assign', '', '', '', '{}', '', 'success', now(), 'x')"
+        )
+        app.execute("UPDATE core_user SET first_name = 'x' WHERE id = %s", [user.pk])  # the rest stays writable
+        for statement in ("UPDATE core_auditevent SET summary = 'forged'", "DELETE FROM core_auditevent",
+                          "TRUNCATE core_auditevent", "DELETE FROM core_auditarchive"):  # fmt: skip
+            with pytest.raises(InsufficientPrivilege, match="permission denied"):
+                app.execute(statement)
+        # The purge function runs with the owner's rights, and the trigger's 180-day floor still holds for it.
+        with pytest.raises(InsufficientPrivilege, match="append-only"):
+            app.execute("SELECT zhibu_audit_purge(%s)", [event.pk])
+    assert AuditEvent.objects.count() == 2
+
+
+@on_postgres
+def test_grant_app_role_refuses_a_missing_role_and_the_owner(db):
+    with pytest.raises(CommandError, match="不存在"):
+        call_command("grant_app_role", "no_such_role_here")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        owner = cursor.fetchone()[0]
+    with pytest.raises(CommandError, match="所有者"):
+        call_command("grant_app_role", owner)
