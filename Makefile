@@ -80,7 +80,7 @@ lint: $(STAMP) ## ruff check and ruff format --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-audit: $(STAMP) ## bandit on the code (waivers: `# nosec BXXX  # reason`), then pip-audit --strict, or SKIPPED offline
+audit: $(STAMP) ## bandit on the code (waivers: `# nosec B<number>  # reason`), then pip-audit --strict, or SKIPPED offline
 	$(BIN)/bandit -c pyproject.toml -r config core branches members appraisal reviews reports -q
 	@echo "bandit: no unwaived finding."
 	$(BIN)/python -m pytest tests/security/test_static_analysis.py -k "bandit or dependency" -q -rs -p no:cacheprovider

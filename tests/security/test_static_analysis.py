@@ -1,6 +1,6 @@
 """Static analysis and the dependency audit, in a form that cannot pass by accident (RELIABILITY.md R28, MEAS-10,
 MEAS-11): bandit runs on the application code and every finding of medium or high severity must be fixed or waived
-on its line with `# nosec BXXX  # reason`; the bandit run is shown to find a seeded hole; the dependency audit runs
+on its line with `# nosec B<number>  # reason`; the bandit run is shown to find a seeded hole; the dependency audit runs
 only against an advisory source that answers for a known-vulnerable release, and is reported SKIPPED otherwise,
 never passed. `make audit` runs this file."""
 
@@ -57,7 +57,7 @@ def _describe(findings: list[dict]) -> str:
 
 def test_bandit_finds_no_unwaived_medium_or_high_finding_in_the_application():
     findings = [f for f in _bandit(*APP_PACKAGES) if f["issue_severity"] in BLOCKING_SEVERITIES]
-    assert findings == [], "bandit findings to fix or waive with `# nosec BXXX  # reason`:\n" + _describe(findings)
+    assert findings == [], "bandit findings to fix or waive with `# nosec B<number>  # reason`:\n" + _describe(findings)
 
 
 def test_bandit_run_finds_a_seeded_mark_safe_and_raw_sql(tmp_path):
